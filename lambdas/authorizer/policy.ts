@@ -1,0 +1,36 @@
+/**
+ * The IAM policy the authorizer returns. API Gateway caches it per token
+ * and evaluates it for every later request with that token, so it must be
+ * right for every route, not only the one being called: it allows exactly
+ * the protected routes the token's role may call, and nothing else (the
+ * implicit deny gives 403 for the rest).
+ */
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { mayCall, protectedRoutes, routeArnSuffix } from '../shared/routes';
+import type { AccessClaims } from '../tokens/access-tokens';
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` -> the part up to the stage. */
+export function apiStageArn(methodArn: string): string {
+  const parts = methodArn.split('/');
+  if (parts.length < 3 || !parts[0]?.startsWith('arn:') || !parts[1]) throw new Error(`unexpected methodArn: ${methodArn.slice(0, 200)}`);
+  return `${parts[0]}/${parts[1]}`;
+}
+
+/** Execute-api resources a role may invoke, for one API stage. */
+export function allowedResources(role: AccessClaims['role'], stageArn: string): string[] {
+  return protectedRoutes()
+    .filter((route) => mayCall(role, route))
+    .map((route) => `${stageArn}/${routeArnSuffix(route)}`);
+}
+
+export function policyFor(claims: AccessClaims, methodArn: string): APIGatewayAuthorizerResult {
+  return {
+    principalId: claims.sub,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowedResources(claims.role, apiStageArn(methodArn)) }],
+    },
+    // API Gateway hands these to the handlers as requestContext.authorizer (as strings).
+    context: { sub: claims.sub, role: claims.role, jti: claims.jti, exp: String(claims.exp) },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Sessions: what login and refresh hand out (an access token and a refresh
+ * token), and the login check itself.
+ */
+import { batchGetConsistent, type Db } from '../shared/dynamo';
+import { InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { keys } from '../shared/table-schema';
+import type { AccessTokenIssuer } from '../tokens/access-tokens';
+import { normalizeEmail } from './email';
+import type { Lockout } from './lockout';
+import type { PasswordHasher } from './passwords';
+import type { RefreshTokens } from './refresh-tokens';
+import { accountFromItem, type Account } from './users';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+}
+
+export class Sessions {
+  constructor(
+    private readonly refreshTokens: RefreshTokens,
+    private readonly issuer: AccessTokenIssuer,
+  ) {}
+
+  /** A new session (a new refresh-token family) for an authenticated account. */
+  async open(account: Account): Promise<TokenPair> {
+    return this.pair(account, await this.refreshTokens.start(account));
+  }
+
+  /** Rotates the refresh token; the access token carries the account's current role. */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const { account, refreshToken: next } = await this.refreshTokens.rotate(refreshToken);
+    return this.pair(account, next);
+  }
+
+  private async pair(account: Account, refreshToken: string): Promise<TokenPair> {
+    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role });
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
+  }
+}
+
+export class Login {
+  constructor(
+    private readonly db: Db,
+    private readonly hasher: PasswordHasher,
+    private readonly lockout: Lockout,
+    private readonly sessions: Sessions,
+  ) {}
+
+  /**
+   * One DynamoDB round trip (account and lockout state in one batch) before
+   * bcrypt runs. An unknown email and a wrong password take the same path,
+   * spend the same bcrypt time, count towards the same lockout, and fail
+   * with the same error.
+   */
+  async login(rawEmail: string, password: string): Promise<TokenPair> {
+    const email = normalizeEmail(rawEmail);
+    if (!email) throw new ValidationError([{ field: 'email', message: 'must be an email address of at most 254 characters' }]);
+    const [accountItem, lockItem] = await batchGetConsistent(this.db, [keys.account(email), keys.lockout(email)]);
+    const lock = this.lockout.stateOf(lockItem);
+    if (lock.lockedForSeconds !== undefined) throw new TooManyAttemptsError(lock.lockedForSeconds);
+
+    const account = accountFromItem(accountItem);
+    const ok = await this.hasher.verify(password, account?.passwordHash);
+    if (!account || !ok) {
+      await this.lockout.recordFailure(email);
+      throw new InvalidCredentialsError(account ? 'wrong_password' : 'unknown_email');
+    }
+    if (lock.exists) await this.lockout.reset(email);
+    logger.info('login succeeded', { userId: account.id });
+    return this.sessions.open(account);
+  }
+}

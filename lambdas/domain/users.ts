@@ -1,0 +1,306 @@
+/**
+ * User accounts. An account item is keyed by its email, so owning an email
+ * is one conditional put (concurrent registrations of one email create one
+ * user), and a small pointer item maps the opaque id back to the email.
+ */
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, S, type Db, type Item } from '../shared/dynamo';
+import { EmailTakenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../shared/errors';
+import type { Role } from '../shared/routes';
+import { keys, TABLE } from '../shared/table-schema';
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly name?: string;
+  readonly role: Role;
+  readonly createdAt: string;
+}
+
+/** An account as stored, hash included: never leaves the domain layer. */
+export interface Account extends User {
+  readonly passwordHash: string;
+}
+
+/** User ids are UUIDs; anything else cannot name a user and is not worth a read. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function accountFromItem(item: Item | undefined): Account | undefined {
+  const id = getS(item, 'userId');
+  const email = getS(item, 'email');
+  const role = getS(item, 'role');
+  const createdAt = getS(item, 'createdAt');
+  const passwordHash = getS(item, 'passwordHash');
+  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt || !passwordHash) return undefined;
+  const name = getS(item, 'name');
+  return { id, email, role, createdAt, passwordHash, ...(name !== undefined ? { name } : {}) };
+}
+
+/** The public view: what the contract calls `User`. */
+export function publicUser(user: User): User {
+  const { id, email, name, role, createdAt } = user;
+  return name === undefined ? { id, email, role, createdAt } : { id, email, name, role, createdAt };
+}
+
+function userFromIndexItem(item: Item): User | undefined {
+  const id = getS(item, 'userId');
+  const email = getS(item, 'email');
+  const role = getS(item, 'role');
+  const createdAt = getS(item, 'createdAt');
+  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt) return undefined;
+  const name = getS(item, 'name');
+  return publicUser({ id, email, role, createdAt, ...(name !== undefined ? { name } : {}) });
+}
+
+export interface UserPage {
+  readonly users: User[];
+  readonly nextCursor?: string;
+}
+
+export class Users {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores a new account whose email is already validated and whose
+   * password is already hashed. Exactly one of any number of concurrent
+   * creations for one email succeeds; the others get EmailTakenError.
+   */
+  async create(account: Omit<Account, 'id' | 'createdAt'>, createdAt: string): Promise<User> {
+    const { email, role, passwordHash } = account;
+    const id = randomUUID();
+    const name = account.name?.trim() || undefined;
+
+    // The pointer goes first: if we fail after it, it points at an email no account of this id owns, and is ignored.
+    await this.db.client.send(
+      new PutItemCommand({
+        TableName: this.db.tableName,
+        Item: { ...keyOf(keys.userPointer(id)), email: S(email) },
+        ConditionExpression: ITEM_ABSENT,
+        ExpressionAttributeNames: names(),
+      }),
+    );
+    const item: Item = {
+      ...keyOf(keys.account(email)),
+      userId: S(id),
+      email: S(email),
+      role: S(role),
+      createdAt: S(createdAt),
+      passwordHash: S(passwordHash),
+      [TABLE.usersIndex.partitionKey]: S(keys.usersIndexPartition),
+      [TABLE.usersIndex.sortKey]: S(`${createdAt}#${id}`),
+      ...(name ? { name: S(name) } : {}),
+    };
+    try {
+      await this.db.client.send(
+        new PutItemCommand({ TableName: this.db.tableName, Item: item, ConditionExpression: ITEM_ABSENT, ExpressionAttributeNames: names() }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw error;
+      // A retried put of our own may have landed on the first try: then the account is ours.
+      const existing = await this.accountByEmail(email);
+      if (existing?.id === id) return publicUser(existing);
+      await this.deleteQuietly(keys.userPointer(id));
+      throw new EmailTakenError();
+    }
+    return publicUser({ id, email, role, createdAt, ...(name ? { name } : {}) });
+  }
+
+  /** Strongly consistent read of the account that owns `email`. */
+  async accountByEmail(email: string): Promise<Account | undefined> {
+    const out = await this.db.client.send(
+      new GetItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.account(email)), ConsistentRead: true }),
+    );
+    return accountFromItem(out.Item);
+  }
+
+  /** The account with this id, or undefined (unknown, deleted, or half-registered). */
+  async accountById(id: string): Promise<Account | undefined> {
+    if (!USER_ID.test(id)) return undefined;
+    const pointer = await this.db.client.send(
+      new GetItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)), ConsistentRead: true }),
+    );
+    const email = getS(pointer.Item, 'email');
+    if (!email) return undefined;
+    const account = await this.accountByEmail(email);
+    return account?.id === id ? account : undefined;
+  }
+
+  async get(id: string): Promise<User> {
+    const account = await this.accountById(id);
+    if (!account) throw new NotFoundError('No such user.');
+    return publicUser(account);
+  }
+
+  async setRole(id: string, role: Role): Promise<User> {
+    const account = await this.accountById(id);
+    if (!account) throw new NotFoundError('No such user.');
+    try {
+      const out = await this.db.client.send(
+        new UpdateItemCommand({
+          TableName: this.db.tableName,
+          Key: keyOf(keys.account(account.email)),
+          UpdateExpression: 'SET #role = :role',
+          ConditionExpression: `${ITEM_PRESENT} AND userId = :id`,
+          ExpressionAttributeNames: names({ '#role': 'role' }),
+          ExpressionAttributeValues: { ':role': S(role), ':id': S(id) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const updated = accountFromItem(out.Attributes);
+      if (!updated) throw new NotFoundError('No such user.');
+      return publicUser(updated);
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) throw new NotFoundError('No such user.');
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a user: first the account (from then on the user is gone:
+   * profile 404, refresh 401), then everything under the id, the pointer
+   * last. If a step fails, calling again finishes the job, because the
+   * pointer still names the id.
+   */
+  async delete(id: string): Promise<void> {
+    if (!USER_ID.test(id)) throw new NotFoundError('No such user.');
+    const pointer = await this.db.client.send(
+      new GetItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)), ConsistentRead: true }),
+    );
+    if (!pointer.Item) throw new NotFoundError('No such user.');
+    const email = getS(pointer.Item, 'email');
+    if (email) {
+      try {
+        await this.db.client.send(
+          new DeleteItemCommand({
+            TableName: this.db.tableName,
+            Key: keyOf(keys.account(email)),
+            ConditionExpression: 'userId = :id',
+            ExpressionAttributeValues: { ':id': S(id) },
+          }),
+        );
+      } catch (error) {
+        // Absent or owned by someone else (re-registered after an earlier delete): not ours to delete.
+        if (!isConditionalCheckFailure(error)) throw error;
+      }
+    }
+    await this.deletePartition(id);
+  }
+
+  /** Deletes the user's refresh families and orders, then the pointer. */
+  private async deletePartition(id: string): Promise<void> {
+    const pointerKey = keys.userPointer(id);
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.db.client.send(
+        new QueryCommand({
+          TableName: this.db.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: names({ '#sk': TABLE.sortKey }),
+          ExpressionAttributeValues: { ':pk': S(keys.userPartition(id)) },
+          ProjectionExpression: '#pk, #sk',
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const children = (page.Items ?? []).filter((item) => getS(item, TABLE.sortKey) !== pointerKey.sk);
+      await this.batchDelete(children);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(pointerKey) }));
+  }
+
+  private async batchDelete(items: Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map((item) => ({
+        DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } },
+      }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt === 5) throw new ServiceUnavailableError('batch delete left items unprocessed');
+        const out = await this.db.client.send(new BatchWriteItemCommand({ RequestItems: { [this.db.tableName]: requests } }));
+        requests = (out.UnprocessedItems?.[this.db.tableName] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async deleteQuietly(key: { pk: string; sk: string }): Promise<void> {
+    try {
+      await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(key) }));
+    } catch {
+      // An orphaned pointer is harmless; nothing to tell the client.
+    }
+  }
+
+  /** Users in creation order, a page at a time. The cursor is opaque to clients and validated here. */
+  async list(options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
+    const startKey = options.cursor === undefined ? undefined : decodeUsersCursor(options.cursor);
+    const index = TABLE.usersIndex;
+    const out = await this.db.client.send(
+      new QueryCommand({
+        TableName: this.db.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: { '#gpk': index.partitionKey },
+        ExpressionAttributeValues: { ':gpk': S(keys.usersIndexPartition) },
+        Limit: options.limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    const users = (out.Items ?? []).map(userFromIndexItem).filter((u): u is User => u !== undefined);
+    return out.LastEvaluatedKey ? { users, nextCursor: encodeCursor(out.LastEvaluatedKey) } : { users };
+  }
+}
+
+/** Cursors are the index's LastEvaluatedKey as base64url JSON of its string attributes. */
+export function encodeCursor(key: Record<string, AttributeValue>): string {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(key)) if ('S' in value && typeof value.S === 'string') flat[name] = value.S;
+  return Buffer.from(JSON.stringify(flat), 'utf8').toString('base64url');
+}
+
+function badCursor(): ValidationError {
+  return new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+}
+
+/** Decodes a cursor into exactly the attributes `expected` names, each a string; anything else is a 400. */
+export function decodeCursor(cursor: string, expected: readonly string[]): Record<string, AttributeValue> {
+  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw badCursor();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badCursor();
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length !== expected.length) throw badCursor();
+  const key: Record<string, AttributeValue> = {};
+  for (const name of expected) {
+    const v = (value as Record<string, unknown>)[name];
+    if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw badCursor();
+    key[name] = S(v);
+  }
+  return key;
+}
+
+function decodeUsersCursor(cursor: string): Record<string, AttributeValue> {
+  const index = TABLE.usersIndex;
+  const key = decodeCursor(cursor, [TABLE.partitionKey, TABLE.sortKey, index.partitionKey, index.sortKey]);
+  const accountKey = keys.account('');
+  if (
+    key[index.partitionKey]?.S !== keys.usersIndexPartition ||
+    !key[TABLE.partitionKey]?.S?.startsWith(accountKey.pk) ||
+    key[TABLE.sortKey]?.S !== accountKey.sk
+  ) {
+    throw badCursor();
+  }
+  return key;
+}

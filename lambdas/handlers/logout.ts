@@ -1,0 +1,15 @@
+import { dbFromEnv } from '../domain/from-env';
+import { RefreshTokens } from '../domain/refresh-tokens';
+import { tokenConfig } from '../shared/config';
+import { httpHandler, noContent } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const refreshTokens = new RefreshTokens(dbFromEnv(), tokenConfig());
+const body = { refreshToken: str() };
+
+/** `POST /logout`: revokes the token's family; 204 even for unknown or revoked tokens. */
+export const handler = httpHandler(async (request) => {
+  const { refreshToken } = parseBody(request.jsonBody(), body);
+  await refreshTokens.revoke(refreshToken);
+  return noContent();
+});

@@ -1,0 +1,19 @@
+import { dbFromEnv } from '../domain/from-env';
+import { PasswordHasher } from '../domain/passwords';
+import { Registration } from '../domain/registration';
+import { Users } from '../domain/users';
+import { passwordConfig } from '../shared/config';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { optional, parseBody, str } from '../shared/validation';
+
+const passwords = passwordConfig();
+const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);
+
+// Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
+const body = { email: str(), password: str(), name: optional(str({ min: 0 })) };
+
+/** `POST /register`: always creates `role: "user"`; a `role` field is refused as unknown. */
+export const handler = httpHandler(async (request) => {
+  const input = parseBody(request.jsonBody(), body);
+  return jsonResponse(201, { user: await registration.register(input) });
+});

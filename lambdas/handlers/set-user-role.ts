@@ -1,0 +1,14 @@
+import { dbFromEnv } from '../domain/from-env';
+import { Users } from '../domain/users';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { ROLES } from '../shared/routes';
+import { oneOf, parseBody } from '../shared/validation';
+
+const users = new Users(dbFromEnv());
+const body = { role: oneOf(ROLES) };
+
+/** `PUT /api/users/{id}/role` (admin): the new role shows in the user's next access token (at the next refresh). */
+export const handler = httpHandler(async (request) => {
+  const { role } = parseBody(request.jsonBody(), body);
+  return jsonResponse(200, { user: await users.setRole(request.pathParameter('id') ?? '', role) });
+});

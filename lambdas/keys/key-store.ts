@@ -1,0 +1,112 @@
+/**
+ * Where keys live. Two narrow interfaces, so that verifiers can only ever
+ * be handed the public half:
+ *
+ * - `PublicKeySource`: the published key set (authorizer, JWKS handler, issuers).
+ * - `SigningKeySource`: the current private key (login and refresh only).
+ *
+ * Deployed: an SSM parameter and a Secrets Manager secret. Local stack and
+ * tests: two JSON files in a directory. Both hold the same documents.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeySourceConfig } from '../shared/config';
+import { ServiceUnavailableError } from '../shared/errors';
+import { AwsJsonClient } from './aws-client';
+import {
+  parsePublicKeyDocument,
+  parseSigningKey,
+  serializePublicKeyDocument,
+  type PublicKeyDocument,
+  type SigningKeyRecord,
+} from './key-set';
+
+export interface PublicKeySource {
+  loadPublicKeys(): Promise<PublicKeyDocument>;
+}
+
+export interface SigningKeySource {
+  loadSigningKey(): Promise<SigningKeyRecord>;
+}
+
+/** The key store could not be read or holds no usable key: fail closed, answer 503. */
+export class KeySourceError extends ServiceUnavailableError {}
+
+async function guarded<T>(what: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof KeySourceError) throw error;
+    throw new KeySourceError(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : 'failed'}`, error);
+  }
+}
+
+export const LOCAL_KEY_FILES = { signingKey: 'signing-key.json', publicKeys: 'public-keys.json' } as const;
+
+/** Keys as files in a directory: the local stack's stand-in for Secrets Manager and SSM. */
+export class FileKeyStore implements PublicKeySource, SigningKeySource {
+  constructor(readonly dir: string) {}
+
+  loadPublicKeys(): Promise<PublicKeyDocument> {
+    return guarded('public keys', async () => parsePublicKeyDocument(await readFile(join(this.dir, LOCAL_KEY_FILES.publicKeys), 'utf8')));
+  }
+
+  loadSigningKey(): Promise<SigningKeyRecord> {
+    return guarded('signing key', async () => parseSigningKey(await readFile(join(this.dir, LOCAL_KEY_FILES.signingKey), 'utf8')));
+  }
+
+  async writePublicKeys(doc: PublicKeyDocument): Promise<void> {
+    await atomicWrite(join(this.dir, LOCAL_KEY_FILES.publicKeys), serializePublicKeyDocument(doc), 0o644);
+  }
+
+  async writeSigningKey(key: SigningKeyRecord): Promise<void> {
+    await atomicWrite(join(this.dir, LOCAL_KEY_FILES.signingKey), JSON.stringify(key), 0o600);
+  }
+}
+
+/** Write-then-rename: a reader never sees half a key file, even if the process dies mid-write. */
+async function atomicWrite(path: string, text: string, mode: number): Promise<void> {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, text, { mode });
+  await rename(temp, path);
+}
+
+/** Keys in AWS: the public set in an SSM parameter, the private key in Secrets Manager. */
+export class AwsKeyStore implements PublicKeySource, SigningKeySource {
+  constructor(
+    private readonly client: AwsJsonClient,
+    private readonly publicKeysParameter: string,
+    private readonly signingKeySecretId: string | undefined,
+  ) {}
+
+  loadPublicKeys(): Promise<PublicKeyDocument> {
+    return guarded('public keys', async () => {
+      const out = await this.client.call('ssm', 'GetParameter', { Name: this.publicKeysParameter });
+      const value = (out.Parameter as { Value?: unknown } | undefined)?.Value;
+      if (typeof value !== 'string') throw new KeySourceError('public keys: parameter has no value');
+      return parsePublicKeyDocument(value);
+    });
+  }
+
+  loadSigningKey(): Promise<SigningKeyRecord> {
+    return guarded('signing key', async () => {
+      if (!this.signingKeySecretId) throw new KeySourceError('signing key: this function has no signing key secret');
+      const out = await this.client.call('secretsmanager', 'GetSecretValue', { SecretId: this.signingKeySecretId, VersionStage: 'AWSCURRENT' });
+      if (typeof out.SecretString !== 'string') throw new KeySourceError('signing key: secret has no string value');
+      // Before the first rotation has run, the secret holds a placeholder: fail closed until it has.
+      return parseSigningKey(out.SecretString);
+    });
+  }
+}
+
+/** For verifiers: the public half only, whatever the configuration holds. */
+export function createPublicKeySource(config: KeySourceConfig): PublicKeySource {
+  const store = createKeyStore({ ...config, ...(config.kind === 'aws' ? { signingKeySecretId: undefined } : {}) });
+  return { loadPublicKeys: () => store.loadPublicKeys() };
+}
+
+/** For issuers: both halves. */
+export function createKeyStore(config: KeySourceConfig): PublicKeySource & SigningKeySource {
+  if (config.kind === 'file') return new FileKeyStore(config.dir);
+  return new AwsKeyStore(new AwsJsonClient({ region: config.region }), config.publicKeysParameter, config.signingKeySecretId);
+}

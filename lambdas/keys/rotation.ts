@@ -1,0 +1,162 @@
+/**
+ * Signing-key rotation, in Secrets Manager's four steps. Every step is
+ * idempotent (Secrets Manager retries them):
+ *
+ * 1. createSecret: a new ES256 key becomes the secret's AWSPENDING version.
+ * 2. setSecret: its public key is published (before it can sign anything).
+ * 3. testSecret: the published key verifies what the pending key signs.
+ * 4. finishSecret: the pending version becomes AWSCURRENT (issuers pick it
+ *    up within their cache time); every other key is marked retired, and
+ *    retired keys whose tokens have all expired leave the published set.
+ *
+ * The first deploy rotates once immediately, which creates the first key.
+ */
+import { CompactSign, compactVerify, importJWK } from 'jose';
+import {
+  generateSigningKey,
+  parseSigningKey,
+  publicJwkOf,
+  publishKey,
+  retireAllBut,
+  serializePublicKeyDocument,
+  SIGNING_ALGORITHM,
+  type PublicKeyDocument,
+  type SigningKeyRecord,
+} from './key-set';
+import { AwsServiceError, type AwsJsonClient } from './aws-client';
+import { AwsKeyStore } from './key-store';
+
+export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+
+export interface RotationEvent {
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly Step: RotationStep;
+}
+
+/** What rotation needs from Secrets Manager and SSM; the AWS version is below, tests use a faithful in-memory one. */
+export interface RotationBackend {
+  /** Version id -> staging labels. */
+  versionStages(): Promise<Record<string, string[]>>;
+  /** The secret string of a version, or undefined if that version has no value (yet). */
+  secretValue(select: { versionId: string; stage?: string } | { stage: string }): Promise<string | undefined>;
+  putPendingValue(versionId: string, value: string): Promise<void>;
+  /** Moves AWSCURRENT to `versionId` (from `fromVersionId`). */
+  promote(versionId: string, fromVersionId: string | undefined): Promise<void>;
+  readPublicKeys(): Promise<PublicKeyDocument>;
+  writePublicKeys(doc: PublicKeyDocument): Promise<void>;
+}
+
+export class RotationError extends Error {
+  override name = 'RotationError';
+}
+
+export interface RotationOptions {
+  /** How long a retired key stays published (see retireAllBut). */
+  readonly keepRetiredSeconds: number;
+  readonly now?: () => number;
+}
+
+export async function rotate(backend: RotationBackend, event: RotationEvent, options: RotationOptions): Promise<void> {
+  const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
+  const token = event.ClientRequestToken;
+  const stages = await backend.versionStages();
+  const tokenStages = stages[token];
+  if (!tokenStages) throw new RotationError(`secret version ${token} does not exist`);
+  if (tokenStages.includes('AWSCURRENT')) return; // Already finished.
+  if (!tokenStages.includes('AWSPENDING')) throw new RotationError(`secret version ${token} is not AWSPENDING`);
+
+  const pending = async (): Promise<SigningKeyRecord> => {
+    const value = await backend.secretValue({ versionId: token, stage: 'AWSPENDING' });
+    if (value === undefined) throw new RotationError('pending version has no value');
+    return parseSigningKey(value);
+  };
+
+  switch (event.Step) {
+    case 'createSecret': {
+      if ((await backend.secretValue({ versionId: token, stage: 'AWSPENDING' })) !== undefined) return;
+      const key = await generateSigningKey(nowSeconds());
+      await backend.putPendingValue(token, JSON.stringify(key));
+      return;
+    }
+    case 'setSecret': {
+      const key = await pending();
+      const doc = await backend.readPublicKeys();
+      const next = publishKey(doc, publicJwkOf(key), nowSeconds());
+      if (next !== doc) await backend.writePublicKeys(next);
+      return;
+    }
+    case 'testSecret': {
+      const key = await pending();
+      const published = (await backend.readPublicKeys()).keys.find((k) => k.jwk.kid === key.kid);
+      if (!published) throw new RotationError('pending key is not published');
+      await assertKeyPairMatches(key, published.jwk);
+      return;
+    }
+    case 'finishSecret': {
+      const key = await pending();
+      const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+      await backend.promote(token, current);
+      const doc = await backend.readPublicKeys();
+      await backend.writePublicKeys(retireAllBut(doc, key.kid, nowSeconds(), options.keepRetiredSeconds));
+      return;
+    }
+    default:
+      throw new RotationError(`unknown rotation step ${String(event.Step)}`);
+  }
+}
+
+async function assertKeyPairMatches(key: SigningKeyRecord, publicJwk: SigningKeyRecord['privateJwk'] | Omit<SigningKeyRecord['privateJwk'], 'd'>) {
+  const probe = new TextEncoder().encode(`rotation probe ${key.kid}`);
+  const signed = await new CompactSign(probe)
+    .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid })
+    .sign(await importJWK({ ...key.privateJwk }, SIGNING_ALGORITHM));
+  try {
+    await compactVerify(signed, await importJWK({ ...publicJwk }, SIGNING_ALGORITHM));
+  } catch {
+    throw new RotationError('published public key does not match the pending private key');
+  }
+}
+
+/** The AWS backend: Secrets Manager for the private key, SSM for the public set. */
+export function awsRotationBackend(client: AwsJsonClient, secretId: string, parameterName: string): RotationBackend {
+  return {
+    async versionStages() {
+      const out = await client.call('secretsmanager', 'DescribeSecret', { SecretId: secretId });
+      return (out.VersionIdsToStages ?? {}) as Record<string, string[]>;
+    },
+    async secretValue(select) {
+      try {
+        const out = await client.call('secretsmanager', 'GetSecretValue', {
+          SecretId: secretId,
+          ...('versionId' in select ? { VersionId: select.versionId } : {}),
+          ...(select.stage ? { VersionStage: select.stage } : {}),
+        });
+        return typeof out.SecretString === 'string' ? out.SecretString : undefined;
+      } catch (error) {
+        if (error instanceof AwsServiceError && error.type === 'ResourceNotFoundException') return undefined;
+        throw error;
+      }
+    },
+    async putPendingValue(versionId, value) {
+      await client.call('secretsmanager', 'PutSecretValue', {
+        SecretId: secretId,
+        ClientRequestToken: versionId,
+        SecretString: value,
+        VersionStages: ['AWSPENDING'],
+      });
+    },
+    async promote(versionId, fromVersionId) {
+      await client.call('secretsmanager', 'UpdateSecretVersionStage', {
+        SecretId: secretId,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: versionId,
+        ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+      });
+    },
+    readPublicKeys: () => new AwsKeyStore(client, parameterName, undefined).loadPublicKeys(),
+    async writePublicKeys(doc) {
+      await client.call('ssm', 'PutParameter', { Name: parameterName, Value: serializePublicKeyDocument(doc), Type: 'String', Overwrite: true });
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Runtime configuration, read from the environment once per cold start and
+ * validated there: a misconfigured function fails at init, loudly, instead
+ * of answering requests wrongly. Each handler asks only for the sections it
+ * needs, so the authorizer does not require a table name.
+ */
+import {
+  SETTINGS,
+  SIGNING_KEY_CACHE_SECONDS_DEFAULT,
+  TOKEN_IDENTITY,
+  WIRING_ENV,
+  type SettingName,
+  type Settings,
+} from './settings';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses one numeric setting: absent means the default; anything else must be an integer in range. */
+export function readSetting(env: Env, name: SettingName): number {
+  const setting = SETTINGS[name];
+  const raw = env[setting.env];
+  if (raw === undefined || raw.trim() === '') return setting.default;
+  if (!/^-?\d+$/.test(raw.trim())) {
+    throw new ConfigError(`${setting.env} must be an integer, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < setting.min || value > setting.max) {
+    throw new ConfigError(`${setting.env} must be between ${setting.min} and ${setting.max}, got ${value}`);
+  }
+  return value;
+}
+
+export function readSettings(env: Env = process.env): Settings {
+  const out = {} as Record<SettingName, number>;
+  for (const name of Object.keys(SETTINGS) as SettingName[]) out[name] = readSetting(env, name);
+  return out;
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(`${name} must be set`);
+  return value.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export interface TableConfig {
+  readonly tableName: string;
+  readonly endpoint: string | undefined;
+  readonly region: string;
+}
+
+export function tableConfig(env: Env = process.env): TableConfig {
+  return {
+    tableName: required(env, WIRING_ENV.tableName),
+    endpoint: optional(env, WIRING_ENV.dynamoEndpoint),
+    region: optional(env, 'AWS_REGION') ?? 'us-east-1',
+  };
+}
+
+export interface TokenConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly clockToleranceSeconds: number;
+}
+
+export function tokenConfig(env: Env = process.env): TokenConfig {
+  return {
+    issuer: optional(env, TOKEN_IDENTITY.issuer.env) ?? TOKEN_IDENTITY.issuer.default,
+    audience: optional(env, TOKEN_IDENTITY.audience.env) ?? TOKEN_IDENTITY.audience.default,
+    accessTokenTtlSeconds: readSetting(env, 'accessTokenTtlSeconds'),
+    refreshTokenTtlSeconds: readSetting(env, 'refreshTokenTtlSeconds'),
+    clockToleranceSeconds: readSetting(env, 'clockToleranceSeconds'),
+  };
+}
+
+export interface PasswordConfig {
+  readonly bcryptCost: number;
+  readonly minLength: number;
+}
+
+export function passwordConfig(env: Env = process.env): PasswordConfig {
+  return { bcryptCost: readSetting(env, 'bcryptCost'), minLength: readSetting(env, 'passwordMinLength') };
+}
+
+export interface LockoutConfig {
+  readonly maxAttempts: number;
+  readonly lockoutSeconds: number;
+}
+
+export function lockoutConfig(env: Env = process.env): LockoutConfig {
+  return { maxAttempts: readSetting(env, 'loginMaxAttempts'), lockoutSeconds: readSetting(env, 'lockoutSeconds') };
+}
+
+/** Where keys come from: files (local stack, tests) or AWS (Secrets Manager + SSM). */
+export type KeySourceConfig =
+  | { readonly kind: 'file'; readonly dir: string; readonly signingKeyCacheSeconds: number }
+  | {
+      readonly kind: 'aws';
+      readonly region: string;
+      /** Secrets Manager secret holding the private signing key; issuers only. */
+      readonly signingKeySecretId: string | undefined;
+      /** SSM parameter holding the public key set; verifiers and issuers. */
+      readonly publicKeysParameter: string;
+      readonly signingKeyCacheSeconds: number;
+    };
+
+export function keySourceConfig(env: Env = process.env): KeySourceConfig {
+  const rawCache = optional(env, WIRING_ENV.signingKeyCacheSeconds);
+  const signingKeyCacheSeconds = rawCache === undefined ? SIGNING_KEY_CACHE_SECONDS_DEFAULT : Number(rawCache);
+  if (!Number.isInteger(signingKeyCacheSeconds) || signingKeyCacheSeconds < 0 || signingKeyCacheSeconds > 3600) {
+    throw new ConfigError(`${WIRING_ENV.signingKeyCacheSeconds} must be an integer from 0 to 3600`);
+  }
+  const dir = optional(env, WIRING_ENV.localKeysDir);
+  if (dir) return { kind: 'file', dir, signingKeyCacheSeconds };
+  return {
+    kind: 'aws',
+    region: required(env, 'AWS_REGION'),
+    signingKeySecretId: optional(env, WIRING_ENV.signingKeySecretId),
+    publicKeysParameter: required(env, WIRING_ENV.publicKeysParameter),
+    signingKeyCacheSeconds,
+  };
+}

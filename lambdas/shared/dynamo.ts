@@ -1,0 +1,117 @@
+/**
+ * The DynamoDB client, created once per cold start, and the line between a
+ * dependency failure (503, retry) and a bug (500).
+ */
+import { BatchGetItemCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { TableConfig } from './config';
+import { ServiceUnavailableError } from './errors';
+import { TABLE } from './table-schema';
+
+export interface Db {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+/** Explicit timeouts: a hung DynamoDB must turn into a 503 well before the Lambda timeout. */
+const REQUEST_TIMEOUT_MS = 2000;
+const CONNECTION_TIMEOUT_MS = 1000;
+const MAX_ATTEMPTS = 3;
+
+export function createDb(config: TableConfig): Db {
+  const client = new DynamoDBClient({
+    region: config.region,
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
+    ...(config.endpoint
+      ? {
+          endpoint: config.endpoint,
+          // Local emulators accept any credentials; real AWS uses the default chain.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  return { client, tableName: config.tableName };
+}
+
+/** Errors that mean "DynamoDB (or the road to it) failed", as opposed to our own mistakes. */
+const DEPENDENCY_ERROR_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ResourceNotFoundException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'AbortError',
+  'UnrecognizedClientException',
+  'AccessDeniedException',
+]);
+
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+export function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  if (DEPENDENCY_ERROR_NAMES.has(e.name)) return true;
+  if (e.code && NETWORK_ERROR_CODES.has(e.code)) return true;
+  if (e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  return false;
+}
+
+export function isConditionalCheckFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** A string attribute, or undefined if absent or of another type. */
+export function getS(item: Item | undefined, name: string): string | undefined {
+  const value = item?.[name];
+  return value && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
+}
+
+/** A number attribute, or undefined if absent or of another type. */
+export function getN(item: Item | undefined, name: string): number | undefined {
+  const value = item?.[name];
+  if (!value || !('N' in value) || typeof value.N !== 'string') return undefined;
+  const n = Number(value.N);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export const S = (value: string) => ({ S: value });
+export const N = (value: number) => ({ N: String(value) });
+
+/** Turns `{pk: 'a', sk: 'b'}` into a DynamoDB key. */
+export function keyOf(key: { pk: string; sk: string }): Item {
+  return { [TABLE.partitionKey]: S(key.pk), [TABLE.sortKey]: S(key.sk) };
+}
+
+/** Condition fragments: the item does (not) exist yet. Use with `names()`. */
+export const ITEM_ABSENT = 'attribute_not_exists(#pk)';
+export const ITEM_PRESENT = 'attribute_exists(#pk)';
+
+/** Expression attribute names, always including `#pk` for the partition key. */
+export function names(extra: Record<string, string> = {}): Record<string, string> {
+  return { '#pk': TABLE.partitionKey, ...extra };
+}
+
+export type { Item };
+
+/** Strongly consistent batch read (one round trip when nothing is throttled); items in the order of `wanted`. */
+export async function batchGetConsistent(db: Db, wanted: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
+  const found = new Map<string, Item>();
+  const id = (pk: string | undefined, sk: string | undefined) => `${pk}\n${sk}`;
+  let pending = wanted.map(keyOf);
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt === 4) throw new ServiceUnavailableError('batch read left keys unprocessed');
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    const out = await db.client.send(new BatchGetItemCommand({ RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: true } } }));
+    for (const item of out.Responses?.[db.tableName] ?? []) found.set(id(getS(item, TABLE.partitionKey), getS(item, TABLE.sortKey)), item);
+    pending = (out.UnprocessedKeys?.[db.tableName]?.Keys ?? []) as Item[];
+  }
+  return wanted.map((key) => found.get(id(key.pk, key.sk)));
+}

@@ -1,0 +1,180 @@
+/**
+ * The HTTP edge of every handler: reading an API Gateway proxy event
+ * defensively (any shape may arrive), and turning results and errors into
+ * the contract's responses. Domain code never sees an event.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { isDependencyFailure } from './dynamo';
+import {
+  errorBody,
+  InvalidJsonError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  TooManyAttemptsError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  WristbandError,
+} from './errors';
+import { logger } from './logger';
+import { isRole, type Role } from './routes';
+import { LIMITS } from './settings';
+
+/**
+ * CORS headers on every response. Tokens travel in the Authorization header,
+ * never in cookies, so a wildcard origin exposes nothing a script could not
+ * already send.
+ */
+export const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization,Content-Type',
+  'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
+} as const;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', ...CORS_HEADERS } as const;
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): APIGatewayProxyResult {
+  return { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' };
+}
+
+/** Maps any error to the contract's response. Only our own bugs become a 500. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (!(error instanceof WristbandError) && isDependencyFailure(error)) {
+    error = new ServiceUnavailableError('dependency failure', error);
+  }
+  if (error instanceof WristbandError) {
+    const headers: Record<string, string> = {};
+    if (error instanceof TooManyAttemptsError || error instanceof ServiceUnavailableError) {
+      headers['Retry-After'] = String(error.retryAfterSeconds);
+    }
+    if (error.status >= 500) {
+      logger.error('dependency failure', { code: error.code, reason: error.reason, error: describe(error.cause) });
+    } else {
+      logger.info('request refused', { code: error.code, reason: error.reason });
+    }
+    const details = error instanceof ValidationError ? error.details : undefined;
+    return jsonResponse(error.status, errorBody(error.code, error.message, details), headers);
+  }
+  logger.error('unexpected error', { error: describe(error) });
+  return jsonResponse(500, errorBody('internal_error'));
+}
+
+/** Error name and message only: SDK errors can carry request bodies, which may hold secrets. */
+function describe(error: unknown): { name: string; message: string } | undefined {
+  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 200) };
+  return error === undefined ? undefined : { name: typeof error, message: 'non-error thrown' };
+}
+
+/** A request as handlers see it: only what they need, already normalised. */
+export interface HttpRequest {
+  readonly event: APIGatewayProxyEvent;
+  /** Case-insensitive header lookup (first value wins). */
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+  pathParameter(name: string): string | undefined;
+  /** The parsed JSON body, after the media type and size checks. `undefined` when empty. */
+  jsonBody(): unknown;
+}
+
+export function toRequest(event: APIGatewayProxyEvent): HttpRequest {
+  const safe = (event ?? {}) as Partial<APIGatewayProxyEvent>;
+  return {
+    event,
+    header: (name) => headerOf(safe, name),
+    query: (name) => stringField(safe.queryStringParameters, name),
+    pathParameter: (name) => stringField(safe.pathParameters, name),
+    jsonBody: () => parseJsonBody(safe),
+  };
+}
+
+function stringField(map: unknown, name: string): string | undefined {
+  if (!map || typeof map !== 'object') return undefined;
+  if (!Object.prototype.hasOwnProperty.call(map, name)) return undefined;
+  const value = (map as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function headerOf(event: Partial<APIGatewayProxyEvent>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const source of [event.headers, event.multiValueHeaders]) {
+    if (!source || typeof source !== 'object') continue;
+    for (const [key, value] of Object.entries(source)) {
+      if (key.toLowerCase() !== wanted) continue;
+      if (typeof value === 'string') return value;
+      if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+    }
+  }
+  return undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJsonBody(event: Partial<APIGatewayProxyEvent>): unknown {
+  const raw = event.body;
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string') throw new InvalidJsonError();
+  // Base64 is 4/3 of the bytes it carries: refuse obviously huge bodies before decoding them.
+  if (raw.length > LIMITS.maxBodyBytes * 2) throw new PayloadTooLargeError();
+  const bytes = event.isBase64Encoded === true ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > LIMITS.maxBodyBytes) throw new PayloadTooLargeError();
+  if (!isJsonMediaType(headerOf(event, 'content-type'))) throw new UnsupportedMediaTypeError();
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new InvalidJsonError();
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidJsonError();
+  }
+}
+
+/** `application/json`, with any parameters (charset), case-insensitive. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+/** The verified caller, as the authorizer put it into the request context. */
+export interface Caller {
+  readonly sub: string;
+  readonly role: Role;
+}
+
+export function callerOf(event: APIGatewayProxyEvent): Caller {
+  const authorizer = (event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
+  const sub = stringField(authorizer, 'principalId');
+  const role = stringField(authorizer, 'role');
+  // Only reachable when a protected route is wired without the authorizer: refuse, never guess.
+  if (!sub || !isRole(role)) throw new UnauthorizedError('no authorizer context');
+  return { sub, role };
+}
+
+export type HttpHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Wraps a route's logic: request-scoped log keys, and every error mapped to
+ * the contract. The inner function parses, calls one domain function and
+ * returns a response.
+ */
+export function httpHandler(fn: (request: HttpRequest) => Promise<APIGatewayProxyResult>): HttpHandler {
+  return async (event, context) => {
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    const requestId = (event?.requestContext as { requestId?: unknown } | undefined)?.requestId;
+    if (typeof requestId === 'string') logger.appendKeys({ correlationId: requestId });
+    try {
+      return await fn(toRequest(event));
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Every tunable of wristband, its environment variable, its default and its
+ * allowed range, written once. The CDK config (lib/config.ts), the runtime
+ * config (lambdas/shared/config.ts), the local stack and the docs all read
+ * this table, so a default can never differ between them.
+ */
+
+export interface Setting {
+  /** Environment variable the Lambda functions and the local stack read. */
+  readonly env: string;
+  /** CDK context key / stack prop name. */
+  readonly key: string;
+  readonly default: number;
+  /** Smallest value anywhere (tests and the local stack included). */
+  readonly min: number;
+  /** Smallest value the deployed stack accepts, where stricter than `min`. */
+  readonly deployedMin?: number;
+  readonly max: number;
+  readonly description: string;
+}
+
+export const SETTINGS = {
+  accessTokenTtlSeconds: {
+    env: 'ACCESS_TOKEN_TTL_SECONDS',
+    key: 'accessTokenTtlSeconds',
+    default: 900,
+    min: 1,
+    deployedMin: 60,
+    max: 86_400,
+    description: 'access token lifetime',
+  },
+  refreshTokenTtlSeconds: {
+    env: 'REFRESH_TOKEN_TTL_SECONDS',
+    key: 'refreshTokenTtlSeconds',
+    default: 2_592_000,
+    min: 1,
+    deployedMin: 300,
+    max: 31_536_000,
+    description: 'refresh token lifetime (sliding: each rotation starts a new one)',
+  },
+  clockToleranceSeconds: {
+    env: 'CLOCK_TOLERANCE_SECONDS',
+    key: 'clockToleranceSeconds',
+    default: 5,
+    min: 0,
+    max: 300,
+    description: 'allowed clock skew when verifying',
+  },
+  loginMaxAttempts: {
+    env: 'LOGIN_MAX_ATTEMPTS',
+    key: 'loginMaxAttempts',
+    default: 5,
+    min: 1,
+    max: 100,
+    description: 'consecutive failed logins for one email before lockout',
+  },
+  lockoutSeconds: {
+    env: 'LOCKOUT_SECONDS',
+    key: 'lockoutSeconds',
+    default: 900,
+    min: 1,
+    max: 86_400,
+    description: 'lockout length',
+  },
+  bcryptCost: {
+    env: 'BCRYPT_COST',
+    key: 'bcryptCost',
+    default: 11,
+    min: 4,
+    deployedMin: 10,
+    max: 15,
+    description: 'bcrypt cost factor (local and tests may go lower; the deployed stack refuses < 10)',
+  },
+  passwordMinLength: {
+    env: 'PASSWORD_MIN_LENGTH',
+    key: 'passwordMinLength',
+    default: 15,
+    min: 8,
+    max: 64,
+    description: 'minimum password length in characters (NIST SP 800-63B rev. 4; never below 8)',
+  },
+  authorizerCacheTtlSeconds: {
+    env: 'AUTHORIZER_CACHE_TTL_SECONDS',
+    key: 'authorizerCacheTtlSeconds',
+    default: 300,
+    min: 0,
+    max: 3600,
+    description: 'API Gateway authorizer result cache TTL (0 disables the cache)',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Settings = { readonly [K in SettingName]: number };
+
+/** String settings: who issues the tokens and for whom. */
+export const TOKEN_IDENTITY = {
+  issuer: { env: 'TOKEN_ISSUER', key: 'issuer', default: 'wristband' },
+  audience: { env: 'TOKEN_AUDIENCE', key: 'audience', default: 'wristband-api' },
+} as const;
+
+/** Hard limits of the HTTP contract (../shared/api-contract.md). */
+export const LIMITS = {
+  maxBodyBytes: 16 * 1024,
+  emailMaxLength: 254,
+  passwordMaxBytes: 72,
+  nameMaxLength: 100,
+  orderItemsMin: 1,
+  orderItemsMax: 50,
+  skuMaxLength: 64,
+  quantityMax: 1000,
+  pageSizeDefault: 50,
+  pageSizeMax: 100,
+  /** Longest bearer token the authorizer will even parse; ours are ~400 bytes. */
+  maxTokenLength: 4096,
+  /** Bytes of randomness in a refresh token (256 bits). */
+  refreshTokenBytes: 32,
+} as const;
+
+/** Environment variables that wire a function to its resources (set by the stack). */
+export const WIRING_ENV = {
+  tableName: 'TABLE_NAME',
+  /** Optional DynamoDB endpoint (local stack, sam local, tests). */
+  dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+  signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
+  publicKeysParameter: 'PUBLIC_KEYS_PARAMETER',
+  /** Directory of the local key store; when set, keys are read from files instead of AWS. */
+  localKeysDir: 'LOCAL_KEYS_DIR',
+  /** Seconds a token-issuing function keeps the private key in memory. */
+  signingKeyCacheSeconds: 'SIGNING_KEY_CACHE_SECONDS',
+} as const;
+
+/** How long issuers keep the current signing key in memory before rereading it. */
+export const SIGNING_KEY_CACHE_SECONDS_DEFAULT = 300;
+
+/** Verifiers reread the public key set at most this often when an unknown kid arrives. */
+export const PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS = 10;
+
+/** Verifiers reread the public key set after this long even when every kid is known. */
+export const PUBLIC_KEYS_MAX_AGE_SECONDS = 600;

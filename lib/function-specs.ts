@@ -1,0 +1,70 @@
+/**
+ * What each function may do and how it runs, written once: the stack sizes
+ * functions and writes their IAM policies from this table, the local stack
+ * applies the same timeouts, and tests check the synthesized policies
+ * against it. Plain data: no CDK imports, so local code can read it.
+ */
+import type { FunctionName } from '../lambdas/shared/routes';
+
+/** DynamoDB actions, exactly as IAM names them. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:Query';
+
+export interface FunctionSpec {
+  /** bcrypt is CPU-bound and Lambda CPU scales with memory: 1769 MB is one full vCPU. */
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Actions on the table; `dynamodb:Query` on the users index is granted with `index`. */
+  readonly table?: readonly TableAction[];
+  readonly index?: boolean;
+  /** Reads the published public keys (SSM parameter). */
+  readonly publicKeys?: boolean;
+  /** Reads the private signing key (Secrets Manager): token issuers only. */
+  readonly signingKey?: boolean;
+  /** Rotates the signing key: writes the secret and the public key parameter. */
+  readonly rotatesKeys?: boolean;
+  readonly description: string;
+}
+
+const SMALL = { memoryMb: 256, timeoutSeconds: 5 } as const;
+/** One vCPU: a bcrypt compare at cost 11 takes ~0.2 s here, and twice that at half a vCPU. */
+const BCRYPT = { memoryMb: 1769, timeoutSeconds: 10 } as const;
+
+export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
+  root: { ...SMALL, description: 'GET / liveness' },
+  register: { ...BCRYPT, table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], description: 'POST /register' },
+  login: {
+    ...BCRYPT,
+    table: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    signingKey: true,
+    description: 'POST /login',
+  },
+  refresh: {
+    ...SMALL,
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    signingKey: true,
+    description: 'POST /refresh',
+  },
+  logout: { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'POST /logout' },
+  jwks: { ...SMALL, publicKeys: true, description: 'GET /.well-known/jwks.json' },
+  profile: { ...SMALL, table: ['dynamodb:GetItem'], description: 'GET /api/profile' },
+  'create-order': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:PutItem'], description: 'POST /api/orders' },
+  'list-orders': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/orders' },
+  admin: { ...SMALL, description: 'GET /api/admin' },
+  'list-users': { ...SMALL, table: ['dynamodb:Query'], index: true, description: 'GET /api/users' },
+  'set-user-role': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'PUT /api/users/{id}/role' },
+  'delete-user': {
+    ...SMALL,
+    timeoutSeconds: 15,
+    table: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    description: 'DELETE /api/users/{id}',
+  },
+  authorizer: { memoryMb: 512, timeoutSeconds: 5, publicKeys: true, description: 'API Gateway TOKEN authorizer' },
+  'rotate-keys': { memoryMb: 256, timeoutSeconds: 30, rotatesKeys: true, description: 'Secrets Manager rotation of the signing key' },
+};

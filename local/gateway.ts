@@ -1,0 +1,325 @@
+/**
+ * A local stand-in for the API Gateway REST API the stack deploys: routes
+ * from the same route table, the same TOKEN authorizer invoked with a real
+ * `APIGatewayTokenAuthorizerEvent`, its IAM policy evaluated against the
+ * method ARN and cached per token for the configured TTL, handlers invoked
+ * with real `APIGatewayProxyEvent`s, and the same gateway responses.
+ *
+ * Not emulated: stage throttling (429) and API Gateway's 10 MB request cap
+ * beyond answering 413; both are documented in the README.
+ */
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FUNCTION_SPECS } from '../lib/function-specs';
+import { BEARER_HEADER_PATTERN } from '../lambdas/authorizer/bearer';
+import { errorBody } from '../lambdas/shared/errors';
+import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
+import { CORS_HEADERS } from '../lambdas/shared/http';
+import { matchRoute, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
+import { policyAllows } from './iam-policy';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+export interface GatewayOptions {
+  readonly handlers: Readonly<Record<string, ProxyHandler>>;
+  readonly authorizer: TokenAuthorizer;
+  readonly authorizerCacheTtlSeconds: number;
+  readonly stage?: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly apiId?: string;
+  readonly now?: () => number;
+  /** Called once per request, for the access log. */
+  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface AccessLogEntry {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly principalId?: string;
+}
+
+/** API Gateway's own cap on a request payload. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const IDENTITY_VALIDATION = new RegExp(BEARER_HEADER_PATTERN);
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  multiValueHeaders?: Record<string, (string | number | boolean)[]>;
+  body: Buffer;
+}
+
+interface CachedDecision {
+  readonly result: APIGatewayAuthorizerResult;
+  readonly until: number;
+}
+
+export class LocalGateway {
+  private readonly cache = new Map<string, CachedDecision>();
+  private readonly stage: string;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly apiId: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.stage = options.stage ?? 'local';
+    this.region = options.region ?? 'local';
+    this.accountId = options.accountId ?? '000000000000';
+    this.apiId = options.apiId ?? 'wristband';
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Node's request listener. */
+  listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = this.now();
+    const requestId = randomUUID();
+    void this.handle(req, requestId)
+      .catch((): Reply => this.gatewayError('DEFAULT_5XX'))
+      .then((reply) => {
+        res.writeHead(reply.status, flattenHeaders(reply));
+        res.end(reply.body);
+        this.options.onRequest?.({
+          requestId,
+          method: req.method ?? '',
+          path: req.url ?? '',
+          status: reply.status,
+          ms: this.now() - started,
+        });
+      });
+  };
+
+  /** Forgets cached authorizer decisions (tests; a real stage flushes with "Flush authorizer cache"). */
+  flushAuthorizerCache(): void {
+    this.cache.clear();
+  }
+
+  private async handle(req: IncomingMessage, requestId: string): Promise<Reply> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    // Routes match on the raw path, segment by segment; parameters are decoded afterwards, so `%2F` never splits a segment.
+    const path = url.pathname;
+    const body = await readBody(req);
+    if (body === undefined) return this.gatewayError('REQUEST_TOO_LARGE');
+
+    if (method === 'OPTIONS') {
+      // The stack's CORS preflight: a mock integration on every resource.
+      const known = ROUTES.some((route) => matchRoute(route.method, path)?.route === route);
+      return known ? { status: 204, headers: { ...CORS_HEADERS }, body: Buffer.alloc(0) } : this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+    }
+    const match = matchRoute(method, path);
+    if (!match) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+    const { route } = match;
+    const pathParameters = decodeParameters(match.pathParameters);
+    if (!pathParameters) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+    const methodArn = `arn:aws:execute-api:${this.region}:${this.accountId}:${this.apiId}/${this.stage}/${method}${path}`;
+
+    let authorizerContext: Record<string, string | number | boolean> | undefined;
+    if (route.access !== 'public') {
+      const decision = await this.authorize(headerValue(req, 'authorization'), methodArn);
+      if (typeof decision === 'string') return this.gatewayError(decision);
+      authorizerContext = decision;
+    }
+
+    const event = this.proxyEvent(req, url, route, path, pathParameters, body, requestId, authorizerContext);
+    const name = route.handler as FunctionName;
+    const handler = this.options.handlers[name];
+    if (!handler) return this.gatewayError('DEFAULT_5XX');
+    const result = await withTimeout(handler(event, lambdaContext(name, requestId)), FUNCTION_SPECS[name].timeoutSeconds * 1000);
+    if (result === 'timeout') return this.gatewayError('INTEGRATION_TIMEOUT');
+    return fromProxyResult(result);
+  }
+
+  /** The TOKEN authorizer as API Gateway runs it. Returns the context to pass on, or the gateway response type. */
+  private async authorize(
+    header: string | undefined,
+    methodArn: string,
+  ): Promise<Record<string, string | number | boolean> | GatewayResponseType> {
+    // API Gateway checks the identity source and its validation expression before invoking anything.
+    if (header === undefined || !IDENTITY_VALIDATION.test(header)) return 'UNAUTHORIZED';
+    const ttlMs = this.options.authorizerCacheTtlSeconds * 1000;
+    let cached = this.cache.get(header);
+    if (cached && cached.until <= this.now()) {
+      this.cache.delete(header);
+      cached = undefined;
+    }
+    let result = cached?.result;
+    if (!result) {
+      const event: APIGatewayTokenAuthorizerEvent = { type: 'TOKEN', authorizationToken: header, methodArn };
+      try {
+        result = await this.options.authorizer(event, lambdaContext('authorizer', randomUUID()));
+      } catch (error) {
+        return error instanceof Error && error.message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE';
+      }
+      if (!result || typeof result.principalId !== 'string' || !result.policyDocument) return 'AUTHORIZER_CONFIGURATION_ERROR';
+      if (ttlMs > 0) this.cache.set(header, { result, until: this.now() + ttlMs });
+    }
+    if (!policyAllows(result.policyDocument, 'execute-api:Invoke', methodArn)) return 'ACCESS_DENIED';
+    return { ...(result.context ?? {}), principalId: result.principalId };
+  }
+
+  private proxyEvent(
+    req: IncomingMessage,
+    url: URL,
+    route: Route,
+    path: string,
+    pathParameters: Record<string, string>,
+    body: Buffer,
+    requestId: string,
+    authorizer: Record<string, string | number | boolean> | undefined,
+  ): APIGatewayProxyEvent {
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i] as string;
+      const value = req.rawHeaders[i + 1] as string;
+      headers[name] = value; // API Gateway keeps the last value in `headers`
+      (multiValueHeaders[name] ??= []).push(value);
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = value;
+      (multiQuery[name] ??= []).push(value);
+    }
+    const hasQuery = Object.keys(query).length > 0;
+    const now = this.now();
+    return {
+      resource: route.path,
+      path,
+      httpMethod: route.method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+      stageVariables: null,
+      body: body.length > 0 ? body.toString('utf8') : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: this.accountId,
+        apiId: this.apiId,
+        authorizer: authorizer ? { ...authorizer, integrationLatency: 0 } : null,
+        protocol: `HTTP/${req.httpVersion}`,
+        httpMethod: route.method,
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          user: null,
+          userAgent: headerValue(req, 'user-agent') ?? null,
+          userArn: null,
+        },
+        path: `/${this.stage}${path}`,
+        stage: this.stage,
+        requestId,
+        requestTimeEpoch: now,
+        resourceId: route.handler,
+        resourcePath: route.path,
+      },
+    };
+  }
+
+  private gatewayError(type: GatewayResponseType): Reply {
+    const spec = gatewayResponse(type);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...CORS_HEADERS };
+    if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
+    return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))) };
+  }
+}
+
+function decodeParameters(raw: Record<string, string>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  try {
+    for (const [name, value] of Object.entries(raw)) out[name] = decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+  return out;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+/** The body, or undefined when it exceeds API Gateway's cap. */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function fromProxyResult(result: APIGatewayProxyResult): Reply {
+  if (!result || typeof result.statusCode !== 'number') {
+    // API Gateway's answer to a malformed Lambda proxy response.
+    return { status: 502, headers: { 'Content-Type': 'application/json', ...CORS_HEADERS }, body: Buffer.from(JSON.stringify(errorBody('internal_error'))) };
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  return { status: result.statusCode, headers, ...(result.multiValueHeaders ? { multiValueHeaders: result.multiValueHeaders } : {}), body };
+}
+
+function flattenHeaders(reply: Reply): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { ...reply.headers };
+  for (const [name, values] of Object.entries(reply.multiValueHeaders ?? {})) out[name] = values.map(String);
+  return out;
+}
+
+/** Enough of a Lambda context for handlers and Powertools. */
+export function lambdaContext(functionName: string, awsRequestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: `wristband-local-${functionName}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:wristband-local-${functionName}`,
+    memoryLimitInMB: String(FUNCTION_SPECS[functionName as FunctionName]?.memoryMb ?? 256),
+    awsRequestId,
+    logGroupName: `/aws/lambda/wristband-local-${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

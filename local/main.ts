@@ -1,0 +1,78 @@
+/**
+ * `npm start`: the local stack on http://localhost:$PORT (default 3000),
+ * data under $DATA_DIR (default .data). Ctrl-C or SIGTERM stops it cleanly.
+ */
+import { ConfigError } from '../lambdas/shared/config';
+import { DEMO_ACCOUNTS, startLocalStack } from './stack';
+
+function port(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/**
+ * The AWS SDK warns on Node 20 that future releases will need Node 22. The
+ * deployed functions run on nodejs22.x; locally the warning is noise.
+ */
+function silenceSdkNodeVersionWarning(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const name = warning instanceof Error ? warning.name : type;
+    if (name === 'NodeVersionSupportWarning') return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+async function main(): Promise<void> {
+  silenceSdkNodeVersionWarning();
+  // Pretty, human-readable logs unless told otherwise (Powertools' dev mode).
+  process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
+  const dataDir = process.env.DATA_DIR || '.data';
+  const stack = await startLocalStack({
+    dataDir,
+    port: port(process.env.PORT),
+    onRequest: (e) => process.stdout.write(`${new Date().toISOString()} ${e.method} ${e.path} -> ${e.status} (${e.ms} ms)\n`),
+  });
+
+  process.stdout.write(
+    [
+      '',
+      `wristband local stack listening on ${stack.url}`,
+      `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
+      `  jwks:     ${stack.url}/.well-known/jwks.json`,
+      '  demo accounts:',
+      ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
+      stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start; passwords unchanged unless you changed them)',
+      '',
+      `  try: curl -s -X POST ${stack.url}/login -H 'Content-Type: application/json' \\`,
+      `         -d '{"email":"alice@example.com","password":"alice-local-pass"}'`,
+      '',
+      'Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  const shutdown = (signal: string) => {
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    stack.stop().then(
+      () => {
+        process.stdout.write('stopped; everything written is kept in the data directory.\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`error while stopping: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`wristband local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+/**
+ * The local stack: the deployed stack's parts on one laptop, with no AWS
+ * account and no Docker.
+ *
+ * - DynamoDB: dynalite (in-process, LevelDB under DATA_DIR/dynamodb), with
+ *   the table created from the same schema the stack deploys.
+ * - Keys: JSON files under DATA_DIR/keys, in the same formats as the
+ *   deployed secret and parameter; created once and kept across restarts.
+ * - API Gateway: LocalGateway, calling the same handler modules and the same
+ *   authorizer the stack bundles.
+ */
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { PasswordHasher } from '../lambdas/domain/passwords';
+import { Users } from '../lambdas/domain/users';
+import { ensureLocalKeys } from '../lambdas/keys/local-keys';
+import { passwordConfig, readSettings } from '../lambdas/shared/config';
+import { createDb, type Db } from '../lambdas/shared/dynamo';
+import { ROUTES } from '../lambdas/shared/routes';
+import { WIRING_ENV } from '../lambdas/shared/settings';
+import { createTableInput } from '../lambdas/shared/table-schema';
+import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
+
+export const DEMO_ACCOUNTS = [
+  { email: 'alice@example.com', password: 'alice-local-pass', role: 'user', name: 'Alice' },
+  { email: 'admin@example.com', password: 'admin-local-pass', role: 'admin', name: 'Admin' },
+] as const;
+
+export const LOCAL_TABLE_NAME = 'wristband-local';
+/** Written under DATA_DIR while the stack runs. */
+export const LOCAL_STACK_STATE_FILE = 'local-stack.json';
+
+export interface LocalStackOptions {
+  /** Where the database and keys live. Kept across restarts. */
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host?: string;
+  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly dynamoEndpoint: string;
+  readonly gateway: LocalGateway;
+  /** Demo accounts created by this start (empty when the database already had users). */
+  readonly seeded: readonly string[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // Handlers read process.env at import, as in Lambda; the local stack adds its wiring to it.
+  const env = process.env;
+  const settings = readSettings(env); // fails loudly on a bad value, before anything starts
+  const dataDir = resolve(options.dataDir);
+  await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+
+  const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(dynamo, 0, '127.0.0.1');
+  const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+  try {
+    const keysDir = join(dataDir, 'keys');
+    await ensureLocalKeys(keysDir);
+
+    // The handlers read their wiring from the environment at import, exactly as in Lambda.
+    env[WIRING_ENV.tableName] = LOCAL_TABLE_NAME;
+    env[WIRING_ENV.dynamoEndpoint] = dynamoEndpoint;
+    env[WIRING_ENV.localKeysDir] = keysDir;
+    env.AWS_REGION ??= 'local';
+
+    const db = createDb({ tableName: LOCAL_TABLE_NAME, endpoint: dynamoEndpoint, region: 'local' });
+    await ensureTable(db);
+    const seeded = await seedDemoAccounts(db, passwordConfig(env).bcryptCost);
+    db.client.destroy();
+
+    const handlers: Record<string, ProxyHandler> = {};
+    for (const route of ROUTES) handlers[route.handler] = await loadHandler<ProxyHandler>(route.handler);
+    const authorizer = await loadHandler<TokenAuthorizer>('authorizer');
+
+    const gateway = new LocalGateway({
+      handlers,
+      authorizer,
+      authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    const server = createServer(gateway.listener);
+    // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
+    server.keepAliveTimeout = 1000;
+    await listen(server, options.port, options.host ?? '127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${port}`;
+    // Lets `npm run invoke` in another terminal find this stack's database and keys.
+    const statePath = join(dataDir, LOCAL_STACK_STATE_FILE);
+    await writeFile(statePath, JSON.stringify({ url, dynamoEndpoint, tableName: LOCAL_TABLE_NAME, keysDir, pid: process.pid }, null, 2));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      dynamoEndpoint,
+      gateway,
+      seeded,
+      stop: () => {
+        stopping ??= (async () => {
+          server.closeIdleConnections();
+          await close(server);
+          await rm(statePath, { force: true });
+          // dynalite closes its LevelDB store on close, flushing every write.
+          await close(dynamo);
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await close(dynamo).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function loadHandler<T>(name: string): Promise<T> {
+  const module = (await import(`../lambdas/handlers/${name}`)) as { handler?: T };
+  if (typeof module.handler !== 'function') throw new Error(`lambdas/handlers/${name}.ts has no handler export`);
+  return module.handler;
+}
+
+async function ensureTable(db: Db): Promise<void> {
+  try {
+    await db.client.send(new DescribeTableCommand({ TableName: db.tableName }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    await db.client.send(new CreateTableCommand(createTableInput(db.tableName)));
+  }
+}
+
+/** On an empty database only: the two demo accounts the contract names. */
+async function seedDemoAccounts(db: Db, bcryptCost: number): Promise<string[]> {
+  const users = new Users(db);
+  if ((await users.list({ limit: 1 })).users.length > 0) return [];
+  const hasher = new PasswordHasher(bcryptCost);
+  const created: string[] = [];
+  for (const account of DEMO_ACCOUNTS) {
+    // The demo passwords are known by design, so they skip the policy (which may be set stricter locally).
+    await users.create(
+      { email: account.email, role: account.role, name: account.name, passwordHash: await hasher.hash(account.password) },
+      new Date().toISOString(),
+    );
+    created.push(account.email);
+  }
+  return created;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolvePromise, reject) => server.close((error) => (error ? reject(error) : resolvePromise())));
+}
