@@ -8,6 +8,7 @@ module.exports = {
   // jose 6 ships ESM only; let the transformer turn it into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(jose|@zxcvbn-ts)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   coverageProvider: 'v8',

@@ -12,22 +12,9 @@ function port(raw: string | undefined): number {
   return value;
 }
 
-/**
- * The AWS SDK warns on Node 20 that future releases will need Node 22. The
- * deployed functions run on nodejs22.x; locally the warning is noise.
- */
-function silenceSdkNodeVersionWarning(): void {
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    const name = warning instanceof Error ? warning.name : type;
-    if (name === 'NodeVersionSupportWarning') return;
-    emit(warning, ...rest);
-  }) as typeof process.emitWarning;
-}
-
 async function main(): Promise<void> {
-  silenceSdkNodeVersionWarning();
+  // The SDK warns on Node 20 that future releases need Node 22. Deployed functions run on nodejs22.x; here it is noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Pretty, human-readable logs unless told otherwise (Powertools' dev mode).
   process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
   const dataDir = process.env.DATA_DIR || '.data';
