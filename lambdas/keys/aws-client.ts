@@ -43,8 +43,9 @@ export class AwsServiceError extends Error {
     this.name = type;
   }
 
+  /** Network failures, 5xx and throttling are transient; missing credentials (also status 0) are not. */
   get retryable(): boolean {
-    return this.status === 0 || this.status >= 500 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(this.type);
+    return this.type === 'NetworkError' || this.status >= 500 || /Throttl|TooManyRequests|RequestLimitExceeded/.test(this.type);
   }
 }
 
