@@ -6,22 +6,32 @@ import { mkdir } from 'node:fs/promises';
 import { FileKeyStore } from './key-store';
 import { generateSigningKey, publicJwkOf, publishKey, type PublicKeyDocument, type SigningKeyRecord } from './key-set';
 
-/** Returns the current signing key, creating (and publishing) a first one if the directory has none. */
+/**
+ * Returns the current signing key, creating a first one if the directory has
+ * none. Either way the returned key is in the public set: a key that signs
+ * but is not published would make every token it signs unverifiable.
+ */
 export async function ensureLocalKeys(dir: string, now: number = Math.floor(Date.now() / 1000)): Promise<SigningKeyRecord> {
   const store = new FileKeyStore(dir);
+  let existing: SigningKeyRecord | undefined;
   try {
-    return await store.loadSigningKey();
+    existing = await store.loadSigningKey();
   } catch {
     // Absent (first start) or unreadable: start a new key below.
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const key = await generateSigningKey(now);
+  if (!existing) await mkdir(dir, { recursive: true, mode: 0o700 });
   let doc: PublicKeyDocument = { keys: [] };
   try {
     doc = await store.loadPublicKeys();
   } catch {
-    // No public set yet.
+    // No public set yet (or it was lost): it is written below.
   }
+  if (existing) {
+    const next = publishKey(doc, publicJwkOf(existing), now);
+    if (next !== doc) await store.writePublicKeys(next);
+    return existing;
+  }
+  const key = await generateSigningKey(now);
   // Published before it can sign anything.
   await store.writePublicKeys(publishKey(doc, publicJwkOf(key), now));
   await store.writeSigningKey(key);
