@@ -48,15 +48,24 @@ export class PublicKeyRing {
     if (this.loadedAt === undefined) {
       await this.refresh();
       if (this.loadedAt === undefined) throw new KeySourceError('public keys unavailable');
-    } else if (this.now() - this.loadedAt > this.maxAgeMs) {
-      // Old but usable: refresh without making this request wait.
+    } else if (this.now() - this.loadedAt > this.maxAgeMs && !this.coolingDown()) {
+      // Old but usable: refresh without making this request wait (and, if the source is failing, at most once per cooldown).
       void this.refresh().catch(() => undefined);
     }
     const known = this.keys.get(kid);
     if (known) return known;
-    if (this.lastAttemptAt !== undefined && this.now() - this.lastAttemptAt < this.cooldownMs) return undefined;
+    // A read is already under way (another unknown kid, or the background refresh): its result may hold this kid.
+    if (this.inflight) {
+      await this.inflight.catch(() => undefined);
+      return this.keys.get(kid);
+    }
+    if (this.coolingDown()) return undefined;
     await this.refresh();
     return this.keys.get(kid);
+  }
+
+  private coolingDown(): boolean {
+    return this.lastAttemptAt !== undefined && this.now() - this.lastAttemptAt < this.cooldownMs;
   }
 
   /** Kids currently trusted (for tests and diagnostics). */
@@ -73,17 +82,17 @@ export class PublicKeyRing {
 
   private async load(): Promise<void> {
     this.lastAttemptAt = this.now();
-    let doc: PublicKeyDocument;
+    const next = new Map<string, VerifyKey>();
     try {
-      doc = await this.source.loadPublicKeys();
+      const doc: PublicKeyDocument = await this.source.loadPublicKeys();
+      // A key that does not import (not a point on the curve) makes the document unusable, like a parse error.
+      for (const { jwk } of doc.keys) {
+        next.set(jwk.kid, this.keys.get(jwk.kid) ?? (await importJWK({ ...jwk }, SIGNING_ALGORITHM)));
+      }
     } catch (error) {
       // Known keys stay trusted; the first load failing leaves loadedAt unset, and callers fail closed.
       if (this.loadedAt === undefined) throw error instanceof KeySourceError ? error : new KeySourceError('public keys unavailable', error);
       return;
-    }
-    const next = new Map<string, VerifyKey>();
-    for (const { jwk } of doc.keys) {
-      next.set(jwk.kid, this.keys.get(jwk.kid) ?? (await importJWK({ ...jwk }, SIGNING_ALGORITHM)));
     }
     const changed = next.size !== this.keys.size || [...next.keys()].some((kid) => !this.keys.has(kid));
     this.keys = next;
