@@ -8,6 +8,8 @@
  * 4. finishSecret: the pending version becomes AWSCURRENT (issuers pick it
  *    up within their cache time); every other key is marked retired, and
  *    retired keys whose tokens have all expired leave the published set.
+ *    It refuses a key that is not published, and a retry after the
+ *    promotion still completes the retirement.
  *
  * The first deploy rotates once immediately, which creates the first key.
  */
@@ -63,8 +65,10 @@ export async function rotate(backend: RotationBackend, event: RotationEvent, opt
   const stages = await backend.versionStages();
   const tokenStages = stages[token];
   if (!tokenStages) throw new RotationError(`secret version ${token} does not exist`);
-  if (tokenStages.includes('AWSCURRENT')) return; // Already finished.
-  if (!tokenStages.includes('AWSPENDING')) throw new RotationError(`secret version ${token} is not AWSPENDING`);
+  const alreadyCurrent = tokenStages.includes('AWSCURRENT');
+  // Already promoted: nothing to do, except that a retried finishSecret must still finish the retirement (below).
+  if (alreadyCurrent && event.Step !== 'finishSecret') return;
+  if (!alreadyCurrent && !tokenStages.includes('AWSPENDING')) throw new RotationError(`secret version ${token} is not AWSPENDING`);
 
   const pending = async (): Promise<SigningKeyRecord> => {
     const value = await backend.secretValue({ versionId: token, stage: 'AWSPENDING' });
@@ -94,11 +98,18 @@ export async function rotate(backend: RotationBackend, event: RotationEvent, opt
       return;
     }
     case 'finishSecret': {
-      const key = await pending();
-      const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
-      await backend.promote(token, current);
+      const value = await backend.secretValue({ versionId: token });
+      if (value === undefined) throw new RotationError('pending version has no value');
+      const key = parseSigningKey(value);
       const doc = await backend.readPublicKeys();
-      await backend.writePublicKeys(retireAllBut(doc, key.kid, nowSeconds(), options.keepRetiredSeconds));
+      // Never make current a key verifiers cannot find (steps run out of order, a manual invocation).
+      if (!doc.keys.some((k) => k.jwk.kid === key.kid)) throw new RotationError('pending key is not published');
+      if (!alreadyCurrent) {
+        const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+        await backend.promote(token, current);
+      }
+      const next = retireAllBut(doc, key.kid, nowSeconds(), options.keepRetiredSeconds);
+      if (serializePublicKeyDocument(next) !== serializePublicKeyDocument(doc)) await backend.writePublicKeys(next);
       return;
     }
     default:
