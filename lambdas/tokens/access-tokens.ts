@@ -143,16 +143,16 @@ export function parseStrictHeader(token: string): { alg: string; typ: string; ki
   const parts = token.split('.');
   if (parts.length !== 3) throw new InvalidTokenError('malformed');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  if (signaturePart.length !== ES256_SIGNATURE_LENGTH) throw new InvalidTokenError('malformed');
   const header = decodeJsonSegment(headerPart);
   decodeJsonSegment(payloadPart);
-  if (!isCanonicalBase64Url(signaturePart)) throw new InvalidTokenError('malformed');
   for (const member of Object.keys(header)) {
     if (!ALLOWED_HEADER_MEMBERS.has(member)) throw new InvalidTokenError('header_member_not_allowed');
   }
+  // The header is judged before the signature's shape, so the logs name an alg:none or HS256 token for what it is.
   if (header.alg !== SIGNING_ALGORITHM) throw new InvalidTokenError('alg_not_allowed');
   if (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase())) throw new InvalidTokenError('typ_not_allowed');
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw new InvalidTokenError('no_kid');
+  if (signaturePart.length !== ES256_SIGNATURE_LENGTH || !isCanonicalBase64Url(signaturePart)) throw new InvalidTokenError('malformed');
   return { alg: header.alg, typ: header.typ, kid: header.kid };
 }
 
