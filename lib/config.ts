@@ -1,0 +1,235 @@
+/**
+ * The deployed stack's configuration: stack props first, then CDK context
+ * (`cdk synth -c bcryptCost=12`, or `context` in cdk.json), then defaults.
+ * Every tunable the functions read comes from SETTINGS and TOKEN_IDENTITY,
+ * so a default or a range is never written twice; the few knobs only the
+ * stack has (removal policy, key rotation, throttling, log retention) are
+ * declared once here in the same shape.
+ *
+ * Validation happens at synth, before anything is built, and reports every
+ * problem at once with the key, the allowed range and the value it got.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { SETTINGS, TOKEN_IDENTITY, type SettingName, type Settings } from '../lambdas/shared/settings';
+
+export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
+export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
+
+/** CloudWatch Logs accepts these retention periods only (9999 = never expire). */
+export const LOG_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays)
+  .filter((value): value is number => typeof value === 'number')
+  .sort((a, b) => a - b);
+
+interface StackSetting {
+  readonly key: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly description: string;
+}
+
+/** Numeric knobs of the stack itself; the functions never see them. */
+export const STACK_SETTINGS = {
+  keyRotationDays: {
+    key: 'keyRotationDays',
+    default: 30,
+    min: 1,
+    // Secrets Manager schedules rotation at most 1000 days apart; a signing key older than a year is stale anyway.
+    max: 365,
+    description: 'days between signing key rotations',
+  },
+  throttlingRateLimit: {
+    key: 'throttlingRateLimit',
+    default: 100,
+    min: 1,
+    // API Gateway's default account-level limit per region.
+    max: 10_000,
+    description: 'stage steady-state request rate (requests per second)',
+  },
+  throttlingBurstLimit: {
+    key: 'throttlingBurstLimit',
+    default: 200,
+    min: 1,
+    max: 5_000,
+    description: 'stage burst capacity (requests)',
+  },
+} as const satisfies Record<string, StackSetting>;
+
+type StackSettingName = keyof typeof STACK_SETTINGS;
+
+export const LOG_RETENTION = {
+  key: 'logRetentionDays',
+  default: 30,
+  description: 'days CloudWatch keeps function and access logs',
+} as const;
+
+export const REMOVAL_POLICY = {
+  key: 'removalPolicy',
+  default: 'retain' as RemovalPolicyName,
+  description: "'retain' keeps the table and logs when the stack is deleted; 'destroy' (dev stacks) deletes them",
+} as const;
+
+/** Longest issuer or audience accepted; both travel in every token. */
+const IDENTITY_MAX_LENGTH = 256;
+
+export interface WristbandConfig {
+  /** Every SETTINGS value, validated against the deployed minimums. */
+  readonly settings: Settings;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly removalPolicy: RemovalPolicyName;
+  readonly keyRotationDays: number;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly logRetentionDays: number;
+}
+
+/** What stack props may set: the same keys as the CDK context. */
+export type WristbandConfigProps = Partial<
+  Settings & { [K in StackSettingName]: number } & {
+    issuer: string;
+    audience: string;
+    removalPolicy: RemovalPolicyName;
+    logRetentionDays: number;
+  }
+>;
+
+/** Every key the configuration reads, as stack prop and context key. */
+export const CONFIG_KEYS: readonly string[] = [
+  ...Object.values(SETTINGS).map((s) => s.key),
+  TOKEN_IDENTITY.issuer.key,
+  TOKEN_IDENTITY.audience.key,
+  ...Object.values(STACK_SETTINGS).map((s) => s.key),
+  LOG_RETENTION.key,
+  REMOVAL_POLICY.key,
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid wristband configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads a CDK context value; `node.tryGetContext` fits. */
+export type ContextReader = (key: string) => unknown;
+
+export interface ResolveConfigOptions {
+  readonly props?: WristbandConfigProps;
+  readonly context?: ContextReader;
+  /** Every context key present, to catch near-miss spellings (`bcryptcost`). */
+  readonly contextKeys?: readonly string[];
+}
+
+/**
+ * Resolves and validates the configuration. Throws one ConfigError listing
+ * every problem; never returns a value the deployed stack would refuse.
+ */
+export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConfig {
+  const props = (options.props ?? {}) as Record<string, unknown>;
+  const context = options.context ?? (() => undefined);
+  const problems: string[] = [];
+  const raw = (key: string): unknown => (props[key] !== undefined ? props[key] : context(key));
+
+  for (const key of Object.keys(props)) {
+    if (!CONFIG_KEYS.includes(key)) problems.push(`${key} is not a configuration key (known: ${CONFIG_KEYS.join(', ')})`);
+  }
+  for (const key of options.contextKeys ?? []) {
+    const known = CONFIG_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+    if (known && known !== key) problems.push(`context key ${key} is misspelt: did you mean ${known}?`);
+  }
+
+  const integer = (key: string, fallback: number, min: number, max: number, why = ''): number => {
+    const value = raw(key);
+    if (value === undefined || value === null) return fallback;
+    const parsed = parseInteger(value);
+    if (parsed === undefined || parsed < min || parsed > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max}${why}, got ${show(value)}`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const settings = {} as Record<SettingName, number>;
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: (typeof SETTINGS)[SettingName] = SETTINGS[name];
+    const deployedMin = 'deployedMin' in setting ? setting.deployedMin : undefined;
+    const min = deployedMin ?? setting.min;
+    const why = deployedMin !== undefined ? ` (the deployed stack refuses less than ${deployedMin})` : '';
+    settings[name] = integer(setting.key, setting.default, min, setting.max, why);
+  }
+
+  const stackValue = (name: StackSettingName) => {
+    const s = STACK_SETTINGS[name];
+    return integer(s.key, s.default, s.min, s.max);
+  };
+
+  const config: WristbandConfig = {
+    settings,
+    issuer: identity(TOKEN_IDENTITY.issuer.key, raw(TOKEN_IDENTITY.issuer.key), TOKEN_IDENTITY.issuer.default, problems),
+    audience: identity(TOKEN_IDENTITY.audience.key, raw(TOKEN_IDENTITY.audience.key), TOKEN_IDENTITY.audience.default, problems),
+    removalPolicy: removalPolicy(raw(REMOVAL_POLICY.key), problems),
+    keyRotationDays: stackValue('keyRotationDays'),
+    throttlingRateLimit: stackValue('throttlingRateLimit'),
+    throttlingBurstLimit: stackValue('throttlingBurstLimit'),
+    logRetentionDays: logRetention(raw(LOG_RETENTION.key), problems),
+  };
+
+  // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
+  const { authorizerCacheTtlSeconds, accessTokenTtlSeconds } = config.settings;
+  if (authorizerCacheTtlSeconds > accessTokenTtlSeconds) {
+    problems.push(
+      `${SETTINGS.authorizerCacheTtlSeconds.key} (${authorizerCacheTtlSeconds}) must not exceed ${SETTINGS.accessTokenTtlSeconds.key} (${accessTokenTtlSeconds})`,
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Integers as numbers (props, cdk.json) or as decimal strings (`-c key=12` on the command line). */
+function parseInteger(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function identity(key: string, value: unknown, fallback: string, problems: string[]): string {
+  if (value === undefined || value === null) return fallback;
+  // Printable ASCII without spaces: it is compared byte for byte by every verifier.
+  if (typeof value !== 'string' || value.length === 0 || value.length > IDENTITY_MAX_LENGTH || !/^[!-~]+$/.test(value)) {
+    problems.push(`${key} must be a string of 1 to ${IDENTITY_MAX_LENGTH} printable characters without spaces, got ${show(value)}`);
+    return fallback;
+  }
+  return value;
+}
+
+function removalPolicy(value: unknown, problems: string[]): RemovalPolicyName {
+  if (value === undefined || value === null) return REMOVAL_POLICY.default;
+  if (typeof value === 'string' && (REMOVAL_POLICIES as readonly string[]).includes(value)) return value as RemovalPolicyName;
+  problems.push(`${REMOVAL_POLICY.key} must be one of ${REMOVAL_POLICIES.join(', ')}, got ${show(value)}`);
+  return REMOVAL_POLICY.default;
+}
+
+function logRetention(value: unknown, problems: string[]): number {
+  if (value === undefined || value === null) return LOG_RETENTION.default;
+  const parsed = parseInteger(value);
+  if (parsed !== undefined && LOG_RETENTION_DAYS.includes(parsed)) return parsed;
+  problems.push(`${LOG_RETENTION.key} must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${show(value)}`);
+  return LOG_RETENTION.default;
+}
+
+/** The configuration of a CDK app (or any construct): its context, overridden by `props`. */
+export function configFromApp(scope: IConstruct, props?: WristbandConfigProps): WristbandConfig {
+  const node = scope.node;
+  return resolveConfig({
+    props,
+    context: (key) => node.tryGetContext(key),
+    contextKeys: Object.keys((node.getAllContext() ?? {}) as object),
+  });
+}
