@@ -1,0 +1,70 @@
+/**
+ * Where the ES256 keys live. The private key is a Secrets Manager secret
+ * (one key per secret version); the public key set is an SSM String
+ * parameter that verifiers read and the rotation function maintains (see
+ * lambdas/keys/rotation.ts). CloudFormation only ever writes placeholders:
+ * the first rotation, run as soon as the schedule is created, makes the
+ * first key, and until it has run every issuer and verifier fails closed.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+
+/**
+ * The parameter's value as CloudFormation creates it. Keep it, and every
+ * other property of the parameter, constant: CloudFormation rewrites the
+ * value whenever it updates the resource, which would unpublish every key
+ * until the next rotation.
+ */
+export const PUBLIC_KEYS_PLACEHOLDER = '{"keys":[]}';
+
+/** What the secret holds before the first rotation: not a key, so issuers refuse it. */
+export const SIGNING_KEY_PLACEHOLDER_TEMPLATE = '{"status":"awaiting first rotation"}';
+
+export interface SigningKeysProps {
+  /** Name of the public key parameter; defaults to `/wristband/<stack name>/public-keys`. */
+  readonly publicKeysParameterName?: string;
+}
+
+export class SigningKeys extends Construct {
+  readonly secret: Secret;
+  readonly publicKeys: StringParameter;
+
+  constructor(scope: Construct, id: string, props: SigningKeysProps = {}) {
+    super(scope, id);
+
+    // Generated, not literal: no secret-looking value in the template, and CloudFormation generates it at create only, never on update.
+    this.secret = new Secret(this, 'SigningKey', {
+      description: 'wristband ES256 private signing key (written by the rotation function only)',
+      generateSecretString: {
+        secretStringTemplate: SIGNING_KEY_PLACEHOLDER_TEMPLATE,
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+    });
+
+    this.publicKeys = new StringParameter(this, 'PublicKeys', {
+      parameterName: props.publicKeysParameterName ?? `/wristband/${Stack.of(this).stackName}/public-keys`,
+      simpleName: false,
+      description: 'wristband published ES256 public keys (maintained by the rotation function)',
+      stringValue: PUBLIC_KEYS_PLACEHOLDER,
+      // 4 KB holds a dozen keys; rotation keeps two or three.
+      tier: ParameterTier.STANDARD,
+    });
+  }
+
+  /**
+   * Rotates the signing key with `rotationFunction` every `every`, and once
+   * right away: that first rotation creates the first key. The schedule
+   * grants Secrets Manager permission to invoke the function.
+   */
+  addRotation(rotationFunction: IFunction, every: Duration): RotationSchedule {
+    return this.secret.addRotationSchedule('Rotation', {
+      rotationLambda: rotationFunction,
+      automaticallyAfter: every,
+      rotateImmediatelyOnUpdate: true,
+    });
+  }
+}

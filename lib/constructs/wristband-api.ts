@@ -1,0 +1,174 @@
+/**
+ * The REST API: one resource and method per ROUTES entry with a Lambda
+ * proxy integration, the TOKEN authorizer on every non-public route, the
+ * contract's error bodies for everything API Gateway answers by itself,
+ * CORS, stage throttling and JSON access logs.
+ *
+ * TOKEN rather than REQUEST authorizer: the decision depends on the bearer
+ * token alone, so API Gateway can cache it per token and refuse a missing
+ * or malformed header itself (the validation expression) without invoking
+ * the function. The policy the function returns covers every route the
+ * token's role may call, which is what makes the per-token cache safe.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+  TokenAuthorizer,
+  type GatewayResponse,
+  type Method,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
+import { errorBody } from '../../lambdas/shared/errors';
+import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/shared/gateway-responses';
+import { CORS_HEADERS } from '../../lambdas/shared/http';
+import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
+import type { WristbandConfig } from '../config';
+import { pascalCase, removalPolicyOf } from './wristband-function';
+
+export const STAGE_NAME = 'prod';
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export interface WristbandApiProps {
+  readonly config: WristbandConfig;
+  /** The function behind each route, by ROUTES handler name. */
+  readonly handlers: Readonly<Record<RouteHandlerName, IFunction>>;
+  readonly authorizerFunction: IFunction;
+}
+
+/** Header name -> the single-quoted literal API Gateway mapping expressions want. */
+function literalHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
+}
+
+/** A gateway response as API Gateway takes it: status (unless kept), CORS and Retry-After headers, the contract's body. */
+export function gatewayResponseOptions(spec: GatewayResponseSpec) {
+  const body = JSON.stringify(errorBody(spec.code));
+  // Gateway response templates substitute `$context...` variables; our bodies are literal and must stay so.
+  if (body.includes('$')) throw new Error(`gateway response body for ${spec.type} must not contain '$'`);
+  const headers: Record<string, string> = { ...CORS_HEADERS };
+  if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
+  return {
+    type: ResponseType.of(spec.type),
+    ...(spec.keepStatus ? {} : { statusCode: String(spec.status) }),
+    responseHeaders: literalHeaders(headers),
+    templates: { 'application/json': body },
+  };
+}
+
+/** Access log lines as JSON: who called what, what came back, and why the gateway refused (never a header or body). */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: AccessLogField.contextRequestId(),
+  extendedRequestId: AccessLogField.contextExtendedRequestId(),
+  requestTime: AccessLogField.contextRequestTime(),
+  ip: AccessLogField.contextIdentitySourceIp(),
+  userAgent: AccessLogField.contextIdentityUserAgent(),
+  httpMethod: AccessLogField.contextHttpMethod(),
+  resourcePath: AccessLogField.contextResourcePath(),
+  path: AccessLogField.contextPath(),
+  protocol: AccessLogField.contextProtocol(),
+  status: AccessLogField.contextStatus(),
+  responseLength: AccessLogField.contextResponseLength(),
+  responseLatency: AccessLogField.contextResponseLatency(),
+  integrationLatency: AccessLogField.contextIntegrationLatency(),
+  integrationStatus: AccessLogField.contextIntegrationStatus(),
+  principalId: AccessLogField.contextAuthorizerPrincipalId(),
+  authorizerStatus: AccessLogField.contextAuthorizerStatus(),
+  authorizerLatency: AccessLogField.contextAuthorizerLatency(),
+  authorizerError: AccessLogField.contextAuthorizerError(),
+  errorType: AccessLogField.contextErrorResponseType(),
+  errorMessage: AccessLogField.contextErrorMessage(),
+};
+
+export class WristbandApi extends Construct {
+  readonly api: RestApi;
+  readonly authorizer: TokenAuthorizer;
+  readonly accessLogs: LogGroup;
+  /** Method per route, keyed `METHOD path` as in ROUTES. */
+  readonly methods: ReadonlyMap<string, Method>;
+  readonly gatewayResponses: readonly GatewayResponse[];
+
+  constructor(scope: Construct, id: string, props: WristbandApiProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: Stack.of(this).stackName,
+      description: 'wristband: JWT auth API',
+      endpointTypes: [EndpointType.REGIONAL],
+      // Access logging needs the account-level CloudWatch role; this stack sets it up (and retains it).
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        throttlingRateLimit: config.throttlingRateLimit,
+        throttlingBurstLimit: config.throttlingBurstLimit,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        // Execution logs with data tracing would record Authorization headers and bodies: keep them off.
+        loggingLevel: MethodLoggingLevel.OFF,
+        dataTraceEnabled: false,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [CORS_HEADERS['Access-Control-Allow-Origin']],
+        allowHeaders: CORS_HEADERS['Access-Control-Allow-Headers'].split(','),
+        allowMethods: CORS_HEADERS['Access-Control-Allow-Methods'].split(','),
+      },
+    });
+    // RestApi adds an unnamed "Endpoint" output; the stack's ApiUrl output is the one to read.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    this.authorizer = new TokenAuthorizer(this, 'Authorizer', {
+      handler: props.authorizerFunction,
+      identitySource: IdentitySource.header('Authorization'),
+      validationRegex: BEARER_HEADER_PATTERN,
+      resultsCacheTtl: Duration.seconds(config.settings.authorizerCacheTtlSeconds),
+    });
+
+    const methods = new Map<string, Method>();
+    for (const route of ROUTES as readonly Route[]) {
+      const resource = this.api.root.resourceForPath(route.path);
+      const integration = new LambdaIntegration(props.handlers[route.handler as RouteHandlerName], {
+        // The console's test-invoke permission would double the functions' resource policies for no runtime use.
+        allowTestInvoke: false,
+      });
+      const method = resource.addMethod(
+        route.method,
+        integration,
+        route.access === 'public'
+          ? { authorizationType: AuthorizationType.NONE }
+          : { authorizationType: AuthorizationType.CUSTOM, authorizer: this.authorizer },
+      );
+      methods.set(`${route.method} ${route.path}`, method);
+    }
+    this.methods = methods;
+
+    this.gatewayResponses = GATEWAY_RESPONSES.map((spec) =>
+      this.api.addGatewayResponse(pascalCase(spec.type.toLowerCase().replace(/_/g, '-')), gatewayResponseOptions(spec)),
+    );
+  }
+
+  /** The stage URL, ending in `/`. */
+  get url(): string {
+    return this.api.url;
+  }
+
+  get jwksUrl(): string {
+    return this.api.urlForPath(JWKS_PATH);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Every wristband Lambda function: one handler file, bundled by local
+ * esbuild into minified ESM with source maps, on arm64 Node.js 22, sized and
+ * permitted by its FUNCTION_SPECS entry and nothing else. The environment
+ * and the IAM grants are written side by side here so that a function can
+ * never be told about a resource it may not use, or the other way round.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { FunctionName } from '../../lambdas/shared/routes';
+import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
+import { TABLE } from '../../lambdas/shared/table-schema';
+import type { WristbandConfig } from '../config';
+import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
+
+/** The repository root: entry points, the lock file and esbuild are found from here. */
+export const PROJECT_ROOT = join(__dirname, '..', '..');
+
+export const RUNTIME = Runtime.NODEJS_22_X;
+export const ESBUILD_TARGET = 'node22';
+export const SERVICE_NAME = 'wristband';
+
+/**
+ * esbuild's ESM output has no `require`; CommonJS dependencies bundled into
+ * it (parts of the AWS SDK, bcryptjs) call it for Node built-ins.
+ */
+export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** The resources a function may be wired to; which ones it gets is FUNCTION_SPECS' call. */
+export interface FunctionResources {
+  readonly table: ITable;
+  /** The published public key set (SSM String parameter). */
+  readonly publicKeys: IStringParameter;
+  /** The private signing key (Secrets Manager). */
+  readonly signingKey: ISecret;
+}
+
+export interface WristbandFunctionProps {
+  readonly name: FunctionName;
+  readonly config: WristbandConfig;
+  readonly resources: FunctionResources;
+}
+
+/** The handler file of a function: `lambdas/handlers/<name>.ts`. */
+export function handlerEntry(name: FunctionName): string {
+  return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
+}
+
+/** Environment every function gets: each setting with its configured value, and the token identity. */
+export function settingsEnvironment(config: WristbandConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) env[SETTINGS[name].env] = String(config.settings[name]);
+  env[TOKEN_IDENTITY.issuer.env] = config.issuer;
+  env[TOKEN_IDENTITY.audience.env] = config.audience;
+  env[WIRING_ENV.signingKeyCacheSeconds] = String(SIGNING_KEY_CACHE_SECONDS_DEFAULT);
+  env.POWERTOOLS_SERVICE_NAME = SERVICE_NAME;
+  // Stack traces point at the TypeScript sources, not at minified lines.
+  env.NODE_OPTIONS = '--enable-source-maps';
+  return env;
+}
+
+/** `create-order` -> `CreateOrder`: construct ids, and so logical ids, that read like the handler. */
+export function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+export function removalPolicyOf(config: WristbandConfig): RemovalPolicy {
+  return config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+}
+
+export class WristbandFunction extends NodejsFunction {
+  /** Its FUNCTION_SPECS / ROUTES name (`functionName` is the deployed one). */
+  readonly wristbandName: FunctionName;
+  readonly spec: FunctionSpec;
+  /** Its own role: the managed basic-execution policy would allow writing to every log group. */
+  readonly executionRole: iam.Role;
+  readonly functionLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: WristbandFunctionProps) {
+    const spec = FUNCTION_SPECS[props.name];
+    const { resources, config } = props;
+    // The explicit log group replaces the deprecated logRetention custom resource.
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `wristband ${props.name}: ${spec.description}`,
+    });
+
+    const environment = settingsEnvironment(config);
+    // Every function gets the parameter name: the key-source config requires it even where the function never reads it.
+    environment[WIRING_ENV.publicKeysParameter] = resources.publicKeys.parameterName;
+    if (spec.table) environment[WIRING_ENV.tableName] = resources.table.tableName;
+    if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
+
+    super(scope, id, {
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      description: `wristband ${props.name}: ${spec.description}`,
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role,
+      logGroup,
+      environment,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings only; the sources would triple the asset.
+        sourcesContent: false,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the AWS SDK too: the version the tests ran against, not whatever the runtime ships.
+        externalModules: [],
+        // Fifteen bundles: report problems, not sizes.
+        logLevel: LogLevel.WARNING,
+      },
+    });
+
+    this.wristbandName = props.name;
+    this.spec = spec;
+    this.executionRole = role;
+    this.functionLogGroup = logGroup;
+
+    logGroup.grantWrite(role);
+    for (const statement of policyStatements(spec, resources)) role.addToPolicy(statement);
+  }
+}
+
+/**
+ * The IAM statements a spec allows, beyond writing its own logs. Exactly
+ * the listed actions on exactly the named resources: no wildcards, no
+ * `grantReadWriteData`.
+ */
+export function policyStatements(spec: FunctionSpec, resources: FunctionResources): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const { table, publicKeys, signingKey } = resources;
+  if (spec.table && spec.table.length > 0) {
+    statements.push(new iam.PolicyStatement({ actions: [...spec.table], resources: [table.tableArn] }));
+  }
+  if (spec.index) {
+    statements.push(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [usersIndexArn(table)] }));
+  }
+  if (spec.publicKeys) {
+    statements.push(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [publicKeys.parameterArn] }));
+  }
+  if (spec.signingKey) {
+    statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
+  }
+  if (spec.rotatesKeys) {
+    statements.push(
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [signingKey.secretArn],
+      }),
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [publicKeys.parameterArn] }),
+    );
+  }
+  return statements;
+}
+
+/** The users index only, not every index the table may ever get. */
+export function usersIndexArn(table: ITable): string {
+  return `${table.tableArn}/index/${TABLE.usersIndex.name}`;
+}
