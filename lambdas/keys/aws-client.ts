@@ -114,7 +114,13 @@ export class AwsJsonClient {
       try {
         parsed = JSON.parse(text) as Record<string, unknown>;
       } catch {
-        throw new AwsServiceError('InvalidResponse', `${service} answered ${status} with a body that is not JSON`, status >= 500 ? status : 502);
+        const notJson = `${service} answered ${status} with a body that is not JSON`;
+        if (status >= 200 && status < 300) throw new AwsServiceError('InvalidResponse', notJson, 502);
+        // Proxies and moto's auth layer answer some errors in XML or HTML: keep the status (a 403 is not retried like a
+        // 5xx) and the error code of an AWS XML error document.
+        const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+        const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+        throw new AwsServiceError(code ?? 'InvalidResponse', message ?? notJson, status);
       }
     }
     if (status >= 200 && status < 300) return parsed;

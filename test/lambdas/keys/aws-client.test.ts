@@ -337,6 +337,29 @@ describe('AwsJsonClient', () => {
     expect(error).toMatchObject({ type: 'InvalidResponse' });
   });
 
+  it('keeps the status and code of an error answered in XML, and does not retry a 403', async () => {
+    respond = (_seen, res) => {
+      res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<?xml version="1.0"?><ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>');
+    };
+
+    const error = await client({ maxAttempts: 3 }).call('ssm', 'GetParameter', { Name: 'p' }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ type: 'InvalidClientTokenId', status: 403, message: 'The security token included in the request is invalid.' });
+    expect((error as AwsServiceError).retryable).toBe(false);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('retries an HTML 502 from a proxy', async () => {
+    respond = (_seen, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html>Bad Gateway</html>');
+    };
+
+    await expect(client({ maxAttempts: 2 }).call('ssm', 'GetParameter', { Name: 'p' })).rejects.toMatchObject({ type: 'InvalidResponse', status: 502 });
+    expect(seen).toHaveLength(2);
+  });
+
   it('treats an empty 2xx body as an empty answer', async () => {
     respond = (_seen, res) => {
       res.writeHead(200);
