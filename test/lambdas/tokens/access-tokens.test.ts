@@ -419,6 +419,8 @@ describe('AccessTokenVerifier refuses hostile tokens', () => {
     ['an empty string', () => ''],
     ['garbage', () => 'not-a-token'],
     ['a JWE-shaped token', (t: string) => `${t}..x.y`],
+    ['a header that is not JSON', (t: string) => `${b64('{alg:ES256}')}.${t.split('.').slice(1).join('.')}`],
+    ['a header that is a JSON string', (t: string) => `${b64('"ES256"')}.${t.split('.').slice(1).join('.')}`],
   ])('%s', async (_name, mutate) => {
     expect((await refusal(mutate(token()))).reason).toBe('malformed');
   });
