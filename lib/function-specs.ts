@@ -20,8 +20,9 @@ export interface FunctionSpec {
   /** bcrypt is CPU-bound and Lambda CPU scales with memory: 1769 MB is one full vCPU. */
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Actions on the table; `dynamodb:Query` on the users index is granted with `index`. */
+  /** Actions on the base table (its items, password hashes included). */
   readonly table?: readonly TableAction[];
+  /** `dynamodb:Query` on the users index only: it projects the public user fields, never a hash. */
   readonly index?: boolean;
   /** Reads the published public keys (SSM parameter). */
   readonly publicKeys?: boolean;
@@ -57,7 +58,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   'create-order': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:PutItem'], description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/orders' },
   admin: { ...SMALL, description: 'GET /api/admin' },
-  'list-users': { ...SMALL, table: ['dynamodb:Query'], index: true, description: 'GET /api/users' },
+  'list-users': { ...SMALL, index: true, description: 'GET /api/users' },
   'set-user-role': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'PUT /api/users/{id}/role' },
   'delete-user': {
     ...SMALL,

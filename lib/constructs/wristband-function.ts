@@ -100,7 +100,7 @@ export class WristbandFunction extends NodejsFunction {
     const environment = settingsEnvironment(config);
     // Every function gets the parameter name: the key-source config requires it even where the function never reads it.
     environment[WIRING_ENV.publicKeysParameter] = resources.publicKeys.parameterName;
-    if (spec.table) environment[WIRING_ENV.tableName] = resources.table.tableName;
+    if (spec.table || spec.index) environment[WIRING_ENV.tableName] = resources.table.tableName;
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
 
     super(scope, id, {
@@ -151,7 +151,7 @@ export class WristbandFunction extends NodejsFunction {
 export function policyStatements(spec: FunctionSpec, resources: FunctionResources): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const { table, publicKeys, signingKey } = resources;
-  if (spec.table && spec.table.length > 0) {
+  if (spec.table) {
     statements.push(new iam.PolicyStatement({ actions: [...spec.table], resources: [table.tableArn] }));
   }
   if (spec.index) {
