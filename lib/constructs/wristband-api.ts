@@ -54,9 +54,8 @@ function literalHeaders(headers: Readonly<Record<string, string>>): Record<strin
 
 /** A gateway response as API Gateway takes it: status (unless kept), CORS and Retry-After headers, the contract's body. */
 export function gatewayResponseOptions(spec: GatewayResponseSpec) {
+  // Gateway response templates substitute `$context...` variables; the contract's bodies have no `$`, so they pass through literally (tested).
   const body = JSON.stringify(errorBody(spec.code));
-  // Gateway response templates substitute `$context...` variables; our bodies are literal and must stay so.
-  if (body.includes('$')) throw new Error(`gateway response body for ${spec.type} must not contain '$'`);
   const headers: Record<string, string> = { ...CORS_HEADERS };
   if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
   return {
