@@ -1,0 +1,116 @@
+/**
+ * Builds the wristband stack the way `cdk synth` does (same app, same
+ * feature flags from cdk.json), without bundling unless asked: bundling
+ * fifteen functions is what makes a synth slow, and only one test needs it.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WristbandConfigProps } from '../../lib/config';
+import { buildWristband, type WristbandStack } from '../../lib/wristband-stack';
+import type { FunctionName } from '../../lambdas/shared/routes';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The context `cdk synth` gets from cdk.json: feature flags included, so logical ids match. */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
+
+export interface SynthOptions {
+  readonly context?: Record<string, unknown>;
+  readonly props?: WristbandConfigProps;
+  /** Run esbuild for real (slow); otherwise assets are stubs. */
+  readonly bundle?: boolean;
+  readonly outdir?: string;
+}
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: WristbandStack;
+  readonly template: Template;
+}
+
+export function synth(options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ? ['**'] : [], ...options.context },
+  });
+  const stack = buildWristband(app, { props: options.props });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The template's own spelling of a token (`{"Ref": ...}`, `{"Fn::GetAtt": ...}`), for comparing with it. */
+export function resolved(stack: Stack, value: unknown): unknown {
+  return stack.resolve(value);
+}
+
+export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+}
+
+export function functionLogicalId(stack: WristbandStack, name: FunctionName): string {
+  return logicalId(stack, stack.functions.byName[name]);
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** One `action on resource` line per allowed pair, the resource as its template JSON. */
+export function grant(action: string, resource: unknown): string {
+  return `${action} on ${JSON.stringify(resource)}`;
+}
+
+/**
+ * Everything a role may do, flattened to `action on resource` pairs, from
+ * every AWS::IAM::Policy attached to it. Minimised or split statements
+ * compare the same.
+ */
+export function permissionsOf(template: Template, roleLogicalId: string): Set<string> {
+  const out = new Set<string>();
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    const roles = (policy.Properties.Roles ?? []) as unknown[];
+    if (!roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+      if (statement.Effect !== 'Allow') throw new Error(`unexpected ${statement.Effect} statement`);
+      for (const action of asArray(statement.Action)) {
+        for (const resource of asArray(statement.Resource)) out.add(grant(action, resource));
+      }
+    }
+  }
+  return out;
+}
+
+/** The path of every AWS::ApiGateway::Resource, by logical id (`/api/users/{id}`). */
+export function resourcePaths(template: Template): Map<string, string> {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const paths = new Map<string, string>();
+  const pathOf = (id: string): string => {
+    const known = paths.get(id);
+    if (known) return known;
+    const { ParentId, PathPart } = resources[id]!.Properties;
+    const parent = ParentId.Ref ? pathOf(ParentId.Ref) : '';
+    const path = `${parent}/${PathPart}`;
+    paths.set(id, path);
+    return path;
+  };
+  for (const id of Object.keys(resources)) pathOf(id);
+  return paths;
+}
+
+/** The AWS::ApiGateway::Method for `method path`, or undefined. */
+export function findMethod(template: Template, method: string, path: string): Record<string, any> | undefined {
+  const paths = resourcePaths(template);
+  for (const resource of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+    const props = resource.Properties;
+    if (props.HttpMethod !== method) continue;
+    const at = props.ResourceId.Ref ? paths.get(props.ResourceId.Ref) : '/';
+    if (at === path) return props;
+  }
+  return undefined;
+}
