@@ -67,6 +67,8 @@ interface CachedDecision {
 }
 
 export class LocalGateway {
+  /** Counters for diagnostics and tests: how often the authorizer really ran, and how often its cached decision served. */
+  readonly stats = { authorizerInvocations: 0, authorizerCacheHits: 0 };
   private readonly cache = new Map<string, CachedDecision>();
   private readonly stage: string;
   private readonly region: string;
@@ -156,7 +158,9 @@ export class LocalGateway {
       cached = undefined;
     }
     let result = cached?.result;
-    if (!result) {
+    if (result) this.stats.authorizerCacheHits++;
+    else {
+      this.stats.authorizerInvocations++;
       const event: APIGatewayTokenAuthorizerEvent = { type: 'TOKEN', authorizationToken: header, methodArn };
       try {
         result = await this.options.authorizer(event, lambdaContext('authorizer', randomUUID()));

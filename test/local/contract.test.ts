@@ -293,6 +293,14 @@ describe('protected routes and the authorizer', () => {
     expectError(await api('GET', '/api/users', { token: accessToken }), 403, 'forbidden');
   });
 
+  it('caches the authorizer decision per token, as API Gateway does', async () => {
+    const { accessToken } = await login(api, ALICE.email, ALICE.password);
+    const before = { ...running.stack.gateway.stats };
+    for (const path of ['/api/profile', '/api/orders', '/api/admin', '/api/profile']) await api('GET', path, { token: accessToken });
+    expect(running.stack.gateway.stats.authorizerInvocations - before.authorizerInvocations).toBe(1);
+    expect(running.stack.gateway.stats.authorizerCacheHits - before.authorizerCacheHits).toBe(3);
+  });
+
   it('matches the scheme word case-insensitively', async () => {
     const { accessToken } = await login(api, ALICE.email, ALICE.password);
     for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
