@@ -1,0 +1,125 @@
+import { callerOf, errorResponse, httpHandler, isJsonMediaType, jsonResponse, toRequest } from '../../../lambdas/shared/http';
+import { NotFoundError, TooManyAttemptsError, ValidationError } from '../../../lambdas/shared/errors';
+import { proxyEvent } from '../../support/events';
+
+describe('reading the body', () => {
+  const parse = (overrides: Parameters<typeof proxyEvent>[0]) => toRequest(proxyEvent(overrides)).jsonBody();
+
+  it('parses JSON with a charset', () => {
+    expect(parse({ body: '{"a":1}', headers: { 'content-type': 'application/json; charset=utf-8' } })).toEqual({ a: 1 });
+  });
+
+  it('finds Content-Type in any case, and in multiValueHeaders', () => {
+    expect(parse({ body: '{"a":1}', headers: { 'CONTENT-TYPE': 'application/json' } })).toEqual({ a: 1 });
+    expect(parse({ body: '{"a":1}', headers: {}, multiValueHeaders: { 'Content-Type': ['application/json'] } })).toEqual({ a: 1 });
+  });
+
+  it('decodes base64 bodies', () => {
+    const body = Buffer.from('{"b":2}').toString('base64');
+    expect(parse({ body, isBase64Encoded: true, headers: { 'Content-Type': 'application/json' } })).toEqual({ b: 2 });
+  });
+
+  it('treats an absent or blank body as no body', () => {
+    expect(parse({ body: null })).toBeUndefined();
+    expect(parse({ body: '   ', headers: { 'Content-Type': 'application/json' } })).toBeUndefined();
+  });
+
+  it.each([
+    ['no content type', { body: '{}', headers: {} }, 'unsupported_media_type'],
+    ['text/plain', { body: '{}', headers: { 'Content-Type': 'text/plain' } }, 'unsupported_media_type'],
+    ['application/jsonp', { body: '{}', headers: { 'Content-Type': 'application/jsonp' } }, 'unsupported_media_type'],
+    ['broken JSON', { body: '{"a":', headers: { 'Content-Type': 'application/json' } }, 'invalid_json'],
+    ['invalid UTF-8', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true, headers: { 'Content-Type': 'application/json' } }, 'invalid_json'],
+    ['a body that is not a string', { body: 42 as unknown as string, headers: { 'Content-Type': 'application/json' } }, 'invalid_json'],
+    ['16 KiB + 1 byte', { body: `"${'x'.repeat(16 * 1024 - 1)}"`, headers: { 'Content-Type': 'application/json' } }, 'payload_too_large'],
+    ['a huge base64 body', { body: 'A'.repeat(40 * 1024), isBase64Encoded: true, headers: { 'Content-Type': 'application/json' } }, 'payload_too_large'],
+  ])('refuses %s', (_case, overrides, code) => {
+    expect(() => parse(overrides as Parameters<typeof proxyEvent>[0])).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('accepts exactly 16 KiB', () => {
+    const body = `"${'x'.repeat(16 * 1024 - 2)}"`;
+    expect(Buffer.byteLength(body)).toBe(16 * 1024);
+    expect(parse({ body, headers: { 'Content-Type': 'application/json' } })).toHaveLength(16 * 1024 - 2);
+  });
+
+  it('survives events of any shape', () => {
+    const request = toRequest(null as never);
+    expect(request.header('x')).toBeUndefined();
+    expect(request.query('x')).toBeUndefined();
+    expect(request.jsonBody()).toBeUndefined();
+    expect(toRequest({ queryStringParameters: { limit: 5 } } as never).query('limit')).toBeUndefined();
+    expect(toRequest({ queryStringParameters: Object.create({ inherited: 'x' }) } as never).query('inherited')).toBeUndefined();
+  });
+});
+
+describe('isJsonMediaType', () => {
+  it.each([
+    ['application/json', true],
+    ['APPLICATION/JSON;charset=utf-8', true],
+    [' application/json ', true],
+    ['application/problem+json', false],
+    ['', false],
+    [undefined, false],
+  ])('%s -> %s', (type, expected) => expect(isJsonMediaType(type)).toBe(expected));
+});
+
+describe('errorResponse', () => {
+  it('maps our errors to their status and contract body', () => {
+    const response = errorResponse(new ValidationError([{ field: 'email', message: 'is required' }]));
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: 'validation_error', message: 'email: is required', details: [{ field: 'email', message: 'is required' }] });
+    expect(response.headers?.['Access-Control-Allow-Origin']).toBe('*');
+  });
+
+  it('adds Retry-After to 429', () => {
+    const response = errorResponse(new TooManyAttemptsError(42));
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['Retry-After']).toBe('42');
+  });
+
+  it('turns a DynamoDB failure into 503 service_unavailable with Retry-After', () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const server = Object.assign(new Error('boom'), { name: 'InternalServerError', $fault: 'server' });
+    for (const error of [throttled, refused, server]) {
+      const response = errorResponse(error);
+      expect(response.statusCode).toBe(503);
+      expect(JSON.parse(response.body).error).toBe('service_unavailable');
+      expect(response.headers?.['Retry-After']).toBe('1');
+    }
+  });
+
+  it('turns our own bugs into 500 internal_error without details', () => {
+    const response = errorResponse(new TypeError('x is undefined'));
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({ error: 'internal_error', message: expect.any(String) });
+    expect(response.body).not.toContain('x is undefined');
+    expect(errorResponse('a string').statusCode).toBe(500);
+  });
+});
+
+describe('callerOf', () => {
+  it('reads principalId and role from the authorizer context', () => {
+    const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin' } } as never });
+    expect(callerOf(event)).toEqual({ sub: 'u1', role: 'admin' });
+  });
+
+  it.each([[{}], [{ principalId: 'u1' }], [{ principalId: 'u1', role: 'root' }], [{ principalId: '', role: 'user' }]])(
+    'refuses a missing or bad context %j with 401',
+    (authorizer) => {
+      expect(() => callerOf(proxyEvent({ requestContext: { authorizer } as never }))).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+    },
+  );
+});
+
+describe('httpHandler', () => {
+  it('maps a thrown error and passes a result through', async () => {
+    const failing = httpHandler(async () => {
+      throw new NotFoundError();
+    });
+    expect((await failing(proxyEvent())).statusCode).toBe(404);
+    const ok = httpHandler(async () => jsonResponse(200, { ok: true }));
+    expect(JSON.parse((await ok(proxyEvent())).body)).toEqual({ ok: true });
+  });
+});

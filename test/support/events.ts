@@ -1,0 +1,29 @@
+/** API Gateway proxy events as the REST API sends them, for invoking handlers directly. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { lambdaContext } from '../../local/gateway';
+
+export function proxyEvent(overrides: Partial<APIGatewayProxyEvent> & { json?: unknown } = {}): APIGatewayProxyEvent {
+  const { json, ...rest } = overrides;
+  const body = json === undefined ? (rest.body ?? null) : JSON.stringify(json);
+  return {
+    resource: '/',
+    path: '/',
+    httpMethod: 'GET',
+    headers: json === undefined ? {} : { 'Content-Type': 'application/json' },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'test-request', authorizer: null } as unknown as APIGatewayProxyEvent['requestContext'],
+    ...rest,
+    body,
+  };
+}
+
+export function withCaller(event: APIGatewayProxyEvent, sub: string, role: 'user' | 'admin'): APIGatewayProxyEvent {
+  return { ...event, requestContext: { ...event.requestContext, authorizer: { principalId: sub, sub, role, jti: 'j', exp: '0' } } };
+}
+
+export const context = (name = 'test') => lambdaContext(name, 'test-request');
