@@ -50,12 +50,17 @@ const DEPENDENCY_ERROR_NAMES = new Set([
 ]);
 
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const NETWORK_ERROR_IN_MESSAGE = new RegExp(`\\b(${[...NETWORK_ERROR_CODES].join('|')})\\b|socket hang up`);
 
 export function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
-  if (DEPENDENCY_ERROR_NAMES.has(e.name)) return true;
+  // Duck-typed, not instanceof: errors from Node's own sockets may come from another realm (jest's sandbox, bundlers).
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  if (e.name && DEPENDENCY_ERROR_NAMES.has(e.name)) return true;
   if (e.code && NETWORK_ERROR_CODES.has(e.code)) return true;
+  // The SDK's retry layer can rewrap a socket error into a bare Error that keeps only the message.
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && NETWORK_ERROR_IN_MESSAGE.test(message)) return true;
   if (e.$fault === 'server') return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
@@ -63,7 +68,7 @@ export function isDependencyFailure(error: unknown): boolean {
 }
 
 export function isConditionalCheckFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ConditionalCheckFailedException';
 }
 
 type Item = Record<string, AttributeValue>;
