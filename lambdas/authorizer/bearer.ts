@@ -2,7 +2,7 @@
  * `Authorization: Bearer <token>`: the scheme word in any case, exactly one
  * space, a token with no whitespace. Anything else is not a bearer header.
  * The same expression is the TOKEN authorizer's identity validation
- * expression (lib/api.ts), so API Gateway refuses garbage without invoking
+ * expression (lib/constructs/wristband-api.ts), so API Gateway refuses garbage without invoking
  * the function.
  */
 export const BEARER_HEADER_PATTERN = '^[Bb][Ee][Aa][Rr][Ee][Rr] [A-Za-z0-9._~+/=-]+$';

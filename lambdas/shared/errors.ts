@@ -1,7 +1,7 @@
 /**
  * The contract's error codes, each with its HTTP status and the sentence
  * clients see. Handlers, the authorizer, the local stack and the API Gateway
- * gateway responses (lib/api.ts) all read this table.
+ * gateway responses (lib/constructs/wristband-api.ts) all read this table.
  */
 export const ERRORS = {
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },

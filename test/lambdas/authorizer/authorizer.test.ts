@@ -101,9 +101,12 @@ describe('fail closed', () => {
     try {
       const fresh = (await import('../../../lambdas/handlers/authorizer')).handler;
       const token = await issue('user');
-      const failure = await fresh(event(token)).catch((e: unknown) => e as Error);
-      expect(failure).toBeInstanceOf(Error);
-      expect(failure.message).not.toBe('Unauthorized');
+      const failure = (await fresh(event(token)).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error | undefined;
+      expect(failure).toMatchObject({ code: 'service_unavailable' });
+      expect(failure?.message).not.toBe('Unauthorized');
     } finally {
       process.env.LOCAL_KEYS_DIR = env.keysDir;
     }

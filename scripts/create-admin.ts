@@ -1,0 +1,166 @@
+/**
+ * `npm run create-admin -- --email admin@example.com [--name "Ada"] --table <TableName output>`
+ *
+ * Creates the first admin of a deployed stack with the AWS credentials of
+ * whoever runs it (the default credential chain: profile, SSO, env). The
+ * password is read from a hidden prompt, or from the first line of stdin
+ * when stdin is not a terminal; never from an argument, where it would land
+ * in shell history and process listings. The account obeys the same
+ * password policy and bcrypt cost as the deployed stack (read from
+ * cdk.json's context, as `cdk deploy` reads them).
+ *
+ * `--local` instead targets the running local stack (DATA_DIR, default .data).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../lib/config';
+import { PasswordHasher } from '../lambdas/domain/passwords';
+import { Registration } from '../lambdas/domain/registration';
+import { Users, type User } from '../lambdas/domain/users';
+import { readSettings } from '../lambdas/shared/config';
+import { createDb } from '../lambdas/shared/dynamo';
+import { WristbandError } from '../lambdas/shared/errors';
+
+const USAGE = `usage: npm run create-admin -- --email <email> [--name <name>] (--table <table name> [--region <region>] [--endpoint <url>] | --local)
+  --table     the stack's TableName output; uses your AWS credentials (profile, SSO or environment)
+  --endpoint  a DynamoDB-compatible endpoint instead of AWS (DynamoDB Local, dynalite)
+  --local     the running local stack (npm start) under DATA_DIR
+  The password is read from a prompt (or the first line of stdin); it is never an argument.`;
+
+export interface AdminTarget {
+  readonly tableName: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly bcryptCost: number;
+  readonly passwordMinLength: number;
+}
+
+/** Creates an admin account through the same registration path as everyone else, with role admin. */
+export async function createAdmin(target: AdminTarget, input: { email: string; password: string; name?: string }): Promise<User> {
+  const db = createDb({ tableName: target.tableName, region: target.region, endpoint: target.endpoint });
+  try {
+    const registration = new Registration(new Users(db), new PasswordHasher(target.bcryptCost), { minLength: target.passwordMinLength });
+    return await registration.register(input, 'admin');
+  } finally {
+    db.client.destroy();
+  }
+}
+
+/** The deployed stack's settings, as `cdk deploy` resolves them from cdk.json. */
+function deployedSettings(root: string): { bcryptCost: number; passwordMinLength: number } {
+  const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const config = resolveConfig({ context: (key) => cdkJson.context?.[key] });
+  return { bcryptCost: config.settings.bcryptCost, passwordMinLength: config.settings.passwordMinLength };
+}
+
+/** The running local stack, from the state file it writes under DATA_DIR. */
+function localTarget(): AdminTarget {
+  const dataDir = process.env.DATA_DIR || '.data';
+  let state: { dynamoEndpoint: string; tableName: string };
+  try {
+    state = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as typeof state;
+  } catch {
+    throw new Error(`no local stack is running with DATA_DIR=${dataDir} (start it with npm start)`);
+  }
+  const settings = readSettings(process.env);
+  return { tableName: state.tableName, region: 'local', endpoint: state.dynamoEndpoint, bcryptCost: settings.bcryptCost, passwordMinLength: settings.passwordMinLength };
+}
+
+/** Reads one line without echoing it when stdin is a terminal. */
+export async function readPassword(stdin: NodeJS.ReadStream, prompt: string, stderr: NodeJS.WriteStream): Promise<string> {
+  if (!stdin.isTTY) {
+    let data = '';
+    for await (const chunk of stdin) {
+      data += chunk.toString();
+      if (data.includes('\n')) break;
+    }
+    return data.split(/\r?\n/, 1)[0] ?? '';
+  }
+  stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          stderr.write('\n');
+          return resolve(value);
+        }
+        if (ch === '\u0003') {
+          finish();
+          return reject(new Error('cancelled'));
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else value += ch;
+      }
+    };
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+    stdin.on('data', onData);
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        email: { type: 'string' },
+        name: { type: 'string' },
+        table: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        local: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    // parseArgs refuses unknown options, --password among them.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!args.email || (!args.local && !args.table)) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const target: AdminTarget = args.local
+      ? localTarget()
+      : {
+          tableName: args.table as string,
+          region: args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+          ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+          ...deployedSettings(join(__dirname, '..')),
+        };
+    const password = await readPassword(process.stdin, `Password for ${args.email} (at least ${target.passwordMinLength} characters): `, process.stderr);
+    const user = await createAdmin(target, { email: args.email, password, ...(args.name ? { name: args.name } : {}) });
+    process.stdout.write(`created admin ${user.email} (id ${user.id}) in ${target.tableName}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof WristbandError) {
+      const details = 'details' in error ? (error as { details: { field: string; message: string }[] }).details : [];
+      const lines = details.length > 0 ? details.map((d) => `  ${d.field}: ${d.message}`) : [`  ${error.message}`];
+      process.stderr.write(`not created (${error.code}):\n${lines.join('\n')}\n`);
+      return 1;
+    }
+    process.stderr.write(`not created: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}
