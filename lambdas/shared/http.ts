@@ -5,9 +5,11 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isDependencyFailure } from './dynamo';
+import { readSetting } from './config';
 import {
   errorBody,
   InvalidJsonError,
+  InvalidTokenError,
   PayloadTooLargeError,
   ServiceUnavailableError,
   TooManyAttemptsError,
@@ -149,12 +151,23 @@ export interface Caller {
   readonly role: Role;
 }
 
-export function callerOf(event: APIGatewayProxyEvent): Caller {
+let clockToleranceSeconds: number | undefined;
+
+/**
+ * The caller, from the authorizer's context. API Gateway caches an Allow
+ * per token for the cache TTL without looking at the token's `exp`, so a
+ * cached decision can outlive the token; the `exp` the authorizer put in
+ * the context is checked here, and an expired token gets its 401 after all.
+ */
+export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
   const authorizer = (event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
   const sub = stringField(authorizer, 'principalId');
   const role = stringField(authorizer, 'role');
+  const exp = Number((authorizer as { exp?: unknown } | null | undefined)?.exp);
   // Only reachable when a protected route is wired without the authorizer: refuse, never guess.
-  if (!sub || !isRole(role)) throw new UnauthorizedError('no authorizer context');
+  if (!sub || !isRole(role) || !Number.isFinite(exp)) throw new UnauthorizedError('no authorizer context');
+  clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
+  if (now / 1000 > exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
   return { sub, role };
 }
 

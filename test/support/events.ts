@@ -22,8 +22,8 @@ export function proxyEvent(overrides: Partial<APIGatewayProxyEvent> & { json?: u
   };
 }
 
-export function withCaller(event: APIGatewayProxyEvent, sub: string, role: 'user' | 'admin'): APIGatewayProxyEvent {
-  return { ...event, requestContext: { ...event.requestContext, authorizer: { principalId: sub, sub, role, jti: 'j', exp: '0' } } };
+export function withCaller(event: APIGatewayProxyEvent, sub: string, role: 'user' | 'admin', exp = Math.floor(Date.now() / 1000) + 900): APIGatewayProxyEvent {
+  return { ...event, requestContext: { ...event.requestContext, authorizer: { principalId: sub, sub, role, jti: 'j', exp: String(exp) } } };
 }
 
 export const context = (name = 'test') => lambdaContext(name, 'test-request');

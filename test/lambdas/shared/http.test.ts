@@ -100,12 +100,21 @@ describe('errorResponse', () => {
 });
 
 describe('callerOf', () => {
+  const exp = String(Math.floor(Date.now() / 1000) + 60);
+
   it('reads principalId and role from the authorizer context', () => {
-    const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin' } } as never });
+    const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin', exp } } as never });
     expect(callerOf(event)).toEqual({ sub: 'u1', role: 'admin' });
   });
 
-  it.each([[{}], [{ principalId: 'u1' }], [{ principalId: 'u1', role: 'root' }], [{ principalId: '', role: 'user' }]])(
+  it('refuses a token that expired while its authorizer decision stayed cached (401 invalid_token)', () => {
+    const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'user', exp: '1000' } } as never });
+    expect(() => callerOf(event, 1006 * 1000)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    // Within the clock tolerance (5 s by default) it still passes.
+    expect(callerOf(event, 1004 * 1000)).toEqual({ sub: 'u1', role: 'user' });
+  });
+
+  it.each([[{ exp }], [{ principalId: 'u1', exp }], [{ principalId: 'u1', role: 'root', exp }], [{ principalId: '', role: 'user', exp }], [{ principalId: 'u1', role: 'user' }], [{ principalId: 'u1', role: 'user', exp: 'soon' }]])(
     'refuses a missing or bad context %j with 401',
     (authorizer) => {
       expect(() => callerOf(proxyEvent({ requestContext: { authorizer } as never }))).toThrow(expect.objectContaining({ code: 'unauthorized' }));
