@@ -1,0 +1,30 @@
+/**
+ * API Gateway keeps an authorizer's Allow for the cache TTL whatever the
+ * token's `exp`. A token that expires while its decision is cached must
+ * still be refused: the handlers check the `exp` the authorizer passed on.
+ */
+import { ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';
+
+let running: RunningStack;
+
+beforeAll(async () => {
+  running = await startTestStack({ ACCESS_TOKEN_TTL_SECONDS: '1', CLOCK_TOLERANCE_SECONDS: '0', AUTHORIZER_CACHE_TTL_SECONDS: '300' });
+});
+
+afterAll(async () => {
+  await running.stack.stop();
+  for (const name of ['ACCESS_TOKEN_TTL_SECONDS', 'CLOCK_TOLERANCE_SECONDS', 'AUTHORIZER_CACHE_TTL_SECONDS']) delete process.env[name];
+});
+
+it('refuses a token that expired after its authorizer decision was cached', async () => {
+  const { accessToken } = await login(running.api, ALICE.email, ALICE.password);
+  expect((await running.api('GET', '/api/profile', { token: accessToken })).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  const before = running.stack.gateway.stats.authorizerCacheHits;
+  const response = await running.api('GET', '/api/profile', { token: accessToken });
+  // The gateway served the cached Allow...
+  expect(running.stack.gateway.stats.authorizerCacheHits).toBe(before + 1);
+  // ...and the handler refused the expired token anyway.
+  expect(response.status).toBe(401);
+  expect(response.json.error).toBe('invalid_token');
+});
