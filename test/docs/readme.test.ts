@@ -1,0 +1,54 @@
+/**
+ * The README's facts are read from the code, so a changed default or a
+ * renamed script fails here instead of misleading a reader.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOG_RETENTION, REMOVAL_POLICY, STACK_SETTINGS } from '../../lib/config';
+import { SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { DEMO_ACCOUNTS } from '../../local/stack';
+
+const ROOT = join(__dirname, '..', '..');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+function row(key: string): string[] {
+  const line = readme.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+  if (!line) throw new Error(`README configuration table has no row for ${key}`);
+  return line.split('|').slice(1, -1).map((cell) => cell.trim());
+}
+
+it('lists every setting with its variable, default and deployed range', () => {
+  for (const setting of Object.values(SETTINGS)) {
+    const [, env, def, allowed] = row(setting.key);
+    expect([setting.key, env]).toEqual([setting.key, `\`${setting.env}\``]);
+    expect([setting.key, def]).toEqual([setting.key, String(setting.default)]);
+    const min = 'deployedMin' in setting ? setting.deployedMin : setting.min;
+    expect(allowed).toContain(`${min}–${setting.max}`);
+  }
+});
+
+it('lists the issuer, audience and stack-only settings with their defaults', () => {
+  expect(row(TOKEN_IDENTITY.issuer.key)[2]).toBe(`\`${TOKEN_IDENTITY.issuer.default}\``);
+  expect(row(TOKEN_IDENTITY.audience.key)[2]).toBe(`\`${TOKEN_IDENTITY.audience.default}\``);
+  for (const setting of Object.values(STACK_SETTINGS)) {
+    const [, , def, allowed] = row(setting.key);
+    expect([setting.key, def]).toEqual([setting.key, String(setting.default)]);
+    expect(allowed).toBe(`${setting.min}–${setting.max}`);
+  }
+  expect(row(LOG_RETENTION.key)[2]).toBe(String(LOG_RETENTION.default));
+  expect(row(REMOVAL_POLICY.key)[2]).toBe(`\`${REMOVAL_POLICY.default}\``);
+});
+
+it('names the demo accounts the local stack creates', () => {
+  for (const account of DEMO_ACCOUNTS) {
+    expect(readme).toContain(`| \`${account.email}\` | \`${account.password}\` | ${account.role} |`);
+  }
+});
+
+it('documents only npm scripts that exist', () => {
+  for (const [, name] of readme.matchAll(/npm (?:run )?([a-z][a-z:-]*)/g)) {
+    if (['ci', 'install', 'run'].includes(name as string)) continue;
+    expect([name, scripts[name as string]]).toEqual([name, expect.any(String)]);
+  }
+});
