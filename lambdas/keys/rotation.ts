@@ -27,6 +27,7 @@ import {
 } from './key-set';
 import { AwsServiceError, type AwsJsonClient } from './aws-client';
 import { AwsKeyStore } from './key-store';
+import { PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../shared/settings';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 
@@ -56,8 +57,19 @@ export class RotationError extends Error {
 export interface RotationOptions {
   /** How long a retired key stays published (see retireAllBut). */
   readonly keepRetiredSeconds: number;
+  /**
+   * How long a new key must have been published before it may sign. A
+   * verifier that read the key set just before the publish rereads it on an
+   * unknown kid only after its cooldown; promoting earlier could get a new
+   * token refused for those few seconds.
+   */
+  readonly publishLeadSeconds?: number;
   readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** The verifiers' refetch cooldown, plus margin. */
+export const PUBLISH_LEAD_SECONDS_DEFAULT = PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS + 5;
 
 export async function rotate(backend: RotationBackend, event: RotationEvent, options: RotationOptions): Promise<void> {
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
@@ -103,8 +115,13 @@ export async function rotate(backend: RotationBackend, event: RotationEvent, opt
       const key = parseSigningKey(value);
       const doc = await backend.readPublicKeys();
       // Never make current a key verifiers cannot find (steps run out of order, a manual invocation).
-      if (!doc.keys.some((k) => k.jwk.kid === key.kid)) throw new RotationError('pending key is not published');
+      const published = doc.keys.find((k) => k.jwk.kid === key.kid);
+      if (!published) throw new RotationError('pending key is not published');
       if (!alreadyCurrent) {
+        // The very first key has no verifier that could hold a stale set: no need to wait.
+        const others = doc.keys.some((k) => k.jwk.kid !== key.kid);
+        const wait = published.publishedAt + (options.publishLeadSeconds ?? PUBLISH_LEAD_SECONDS_DEFAULT) - nowSeconds();
+        if (others && wait > 0) await (options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))))(wait * 1000);
         const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
         await backend.promote(token, current);
       }

@@ -16,7 +16,8 @@ const client = motoClient();
 let names: ReturnType<typeof uniqueNames>;
 let secretArn: string;
 let clockSeconds: number;
-const options = () => ({ keepRetiredSeconds, now: () => clockSeconds * 1000 });
+// The publish lead (15 s of real sleep) is tested in the default suite.
+const options = () => ({ keepRetiredSeconds, publishLeadSeconds: 0, now: () => clockSeconds * 1000 });
 
 beforeEach(async () => {
   names = uniqueNames();

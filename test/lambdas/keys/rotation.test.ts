@@ -16,7 +16,8 @@ const T0 = 1_700_000_000;
 
 let fake: FakeSecrets;
 let clockSeconds: number;
-const options = () => ({ keepRetiredSeconds: KEEP, now: () => clockSeconds * 1000 });
+// No publish lead here: the tests below of the lead itself set it.
+const options = () => ({ keepRetiredSeconds: KEEP, publishLeadSeconds: 0, now: () => clockSeconds * 1000 });
 const event = (token: string, Step: RotationStep): RotationEvent => ({ SecretId: fake.secretName, ClientRequestToken: token, Step });
 
 async function step(token: string, name: RotationStep): Promise<void> {
@@ -315,5 +316,45 @@ describe('awsRotationBackend (the model served over AWS JSON 1.1)', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('rotate: the publish lead', () => {
+  const withLead = (slept: number[]) => ({
+    keepRetiredSeconds: KEEP,
+    now: () => clockSeconds * 1000,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      clockSeconds += ms / 1000;
+    },
+  });
+
+  it('waits until a new key has been published for the verifiers\' refetch cooldown plus margin before promoting it', async () => {
+    await fullRotation('v1');
+    clockSeconds += 30 * DAY;
+    fake.startRotation('v2');
+    const slept: number[] = [];
+    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead(slept));
+    clockSeconds += 2; // testSecret and friends took two seconds
+    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead(slept));
+    expect(slept).toEqual([13_000]);
+    expect(fake.stages().v2).toContain('AWSCURRENT');
+  });
+
+  it('does not wait for the very first key, which no verifier can have missed', async () => {
+    const slept: number[] = [];
+    fake.startRotation('v1');
+    for (const name of STEPS) await rotate(fake.backend(), event('v1', name), withLead(slept));
+    expect(slept).toEqual([]);
+  });
+
+  it('does not wait when the key was published long enough ago', async () => {
+    await fullRotation('v1');
+    fake.startRotation('v2');
+    const slept: number[] = [];
+    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead(slept));
+    clockSeconds += 60;
+    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead(slept));
+    expect(slept).toEqual([]);
   });
 });
