@@ -70,17 +70,16 @@ export class LocalGateway {
   /** Counters for diagnostics and tests: how often the authorizer really ran, and how often its cached decision served. */
   readonly stats = { authorizerInvocations: 0, authorizerCacheHits: 0 };
   private readonly cache = new Map<string, CachedDecision>();
-  private readonly stage: string;
-  private readonly region: string;
-  private readonly accountId: string;
-  private readonly apiId: string;
+  private readonly api: ApiStage;
   private readonly now: () => number;
 
   constructor(private readonly options: GatewayOptions) {
-    this.stage = options.stage ?? 'local';
-    this.region = options.region ?? 'local';
-    this.accountId = options.accountId ?? '000000000000';
-    this.apiId = options.apiId ?? 'wristband';
+    this.api = {
+      stage: options.stage ?? LOCAL_API_STAGE.stage,
+      region: options.region ?? LOCAL_API_STAGE.region,
+      accountId: options.accountId ?? LOCAL_API_STAGE.accountId,
+      apiId: options.apiId ?? LOCAL_API_STAGE.apiId,
+    };
     this.now = options.now ?? Date.now;
   }
 
@@ -126,9 +125,9 @@ export class LocalGateway {
     const { route } = match;
     const pathParameters = decodeParameters(match.pathParameters);
     if (!pathParameters) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
-    const methodArn = `arn:aws:execute-api:${this.region}:${this.accountId}:${this.apiId}/${this.stage}/${method}${path}`;
+    const methodArn = methodArnOf(this.api, method, path);
 
-    let authorizerContext: Record<string, string | number | boolean> | undefined;
+    let authorizerContext: AuthorizerContext | undefined;
     if (route.access !== 'public') {
       const decision = await this.authorize(headerValue(req, 'authorization'), methodArn);
       if (typeof decision === 'string') return this.gatewayError(decision);
@@ -148,7 +147,7 @@ export class LocalGateway {
   private async authorize(
     header: string | undefined,
     methodArn: string,
-  ): Promise<Record<string, string | number | boolean> | GatewayResponseType> {
+  ): Promise<AuthorizerContext | GatewayResponseType> {
     // API Gateway checks the identity source and its validation expression before invoking anything.
     if (header === undefined || !IDENTITY_VALIDATION.test(header)) return 'UNAUTHORIZED';
     const ttlMs = this.options.authorizerCacheTtlSeconds * 1000;
@@ -161,7 +160,7 @@ export class LocalGateway {
     if (result) this.stats.authorizerCacheHits++;
     else {
       this.stats.authorizerInvocations++;
-      const event: APIGatewayTokenAuthorizerEvent = { type: 'TOKEN', authorizationToken: header, methodArn };
+      const event = tokenAuthorizerEvent(header, methodArn);
       try {
         result = await this.options.authorizer(event, lambdaContext('authorizer', randomUUID()));
       } catch (error) {
@@ -171,7 +170,7 @@ export class LocalGateway {
       if (ttlMs > 0) this.cache.set(header, { result, until: this.now() + ttlMs });
     }
     if (!policyAllows(result.policyDocument, 'execute-api:Invoke', methodArn)) return 'ACCESS_DENIED';
-    return { ...(result.context ?? {}), principalId: result.principalId };
+    return authorizerContextOf(result);
   }
 
   private proxyEvent(
@@ -182,67 +181,24 @@ export class LocalGateway {
     pathParameters: Record<string, string>,
     body: Buffer,
     requestId: string,
-    authorizer: Record<string, string | number | boolean> | undefined,
+    authorizer: AuthorizerContext | undefined,
   ): APIGatewayProxyEvent {
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i] as string;
-      const value = req.rawHeaders[i + 1] as string;
-      headers[name] = value; // API Gateway keeps the last value in `headers`
-      (multiValueHeaders[name] ??= []).push(value);
-    }
-    const query: Record<string, string> = {};
-    const multiQuery: Record<string, string[]> = {};
-    for (const [name, value] of url.searchParams) {
-      query[name] = value;
-      (multiQuery[name] ??= []).push(value);
-    }
-    const hasQuery = Object.keys(query).length > 0;
-    const now = this.now();
-    return {
-      resource: route.path,
+    const headers: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+    return proxyEvent(this.api, {
+      route,
       path,
-      httpMethod: route.method,
+      pathParameters,
       headers,
-      multiValueHeaders,
-      queryStringParameters: hasQuery ? query : null,
-      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-      pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
-      stageVariables: null,
+      query: [...url.searchParams],
       body: body.length > 0 ? body.toString('utf8') : null,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: this.accountId,
-        apiId: this.apiId,
-        authorizer: authorizer ? { ...authorizer, integrationLatency: 0 } : null,
-        protocol: `HTTP/${req.httpVersion}`,
-        httpMethod: route.method,
-        identity: {
-          accessKey: null,
-          accountId: null,
-          apiKey: null,
-          apiKeyId: null,
-          caller: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          user: null,
-          userAgent: headerValue(req, 'user-agent') ?? null,
-          userArn: null,
-        },
-        path: `/${this.stage}${path}`,
-        stage: this.stage,
-        requestId,
-        requestTimeEpoch: now,
-        resourceId: route.handler,
-        resourcePath: route.path,
-      },
-    };
+      requestId,
+      requestTimeEpoch: this.now(),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headerValue(req, 'user-agent') ?? null,
+      protocol: `HTTP/${req.httpVersion}`,
+      authorizer,
+    });
   }
 
   private gatewayError(type: GatewayResponseType): Reply {
@@ -251,6 +207,117 @@ export class LocalGateway {
     if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
     return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))) };
   }
+}
+
+/** Where an API stage lives: the parts of its execute-api ARNs and of its requests' context. */
+export interface ApiStage {
+  readonly stage: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly apiId: string;
+}
+
+/** The local stack's stage (and the sample events' under events/). */
+export const LOCAL_API_STAGE: ApiStage = { stage: 'local', region: 'local', accountId: '000000000000', apiId: 'wristband' };
+
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}{path}`, as API Gateway hands it to a TOKEN authorizer. */
+export function methodArnOf(api: ApiStage, method: string, path: string): string {
+  return `arn:aws:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}/${method}${path}`;
+}
+
+/** The event API Gateway sends a TOKEN authorizer: the identity source's value (the whole header) and the method ARN. */
+export function tokenAuthorizerEvent(authorizationToken: string, methodArn: string): APIGatewayTokenAuthorizerEvent {
+  return { type: 'TOKEN', authorizationToken, methodArn };
+}
+
+export type AuthorizerContext = Record<string, string | number | boolean>;
+
+/** What the handlers get as `requestContext.authorizer` (before `integrationLatency`): the policy's context and principal. */
+export function authorizerContextOf(result: APIGatewayAuthorizerResult): AuthorizerContext {
+  return { ...(result.context ?? {}), principalId: result.principalId };
+}
+
+/** One request as the gateway has read it, with the route it matched. */
+export interface ProxyRequest {
+  readonly route: Route;
+  /** The raw request path (`/api/users/abc/role`). */
+  readonly path: string;
+  /** Decoded path parameters. */
+  readonly pathParameters: Record<string, string>;
+  /** Header name/value pairs in arrival order, names as sent. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** Query parameters in order, repeats included. */
+  readonly query: readonly (readonly [string, string])[];
+  readonly body: string | null;
+  readonly requestId: string;
+  readonly requestTimeEpoch: number;
+  readonly sourceIp: string;
+  readonly userAgent: string | null;
+  /** `HTTP/1.1` */
+  readonly protocol: string;
+  /** The authorizer's context, for a protected route. */
+  readonly authorizer: AuthorizerContext | undefined;
+}
+
+/** The `APIGatewayProxyEvent` a REST API stage sends a Lambda proxy integration for `request`. */
+export function proxyEvent(api: ApiStage, request: ProxyRequest): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [name, value] of request.headers) {
+    headers[name] = value; // API Gateway keeps the last value in `headers`
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of request.query) {
+    query[name] = value;
+    (multiQuery[name] ??= []).push(value);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const { route, path, pathParameters, authorizer } = request;
+  return {
+    resource: route.path,
+    path,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    stageVariables: null,
+    body: request.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: api.accountId,
+      apiId: api.apiId,
+      authorizer: authorizer ? { ...authorizer, integrationLatency: 0 } : null,
+      protocol: request.protocol,
+      httpMethod: route.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.sourceIp,
+        user: null,
+        userAgent: request.userAgent,
+        userArn: null,
+      },
+      path: `/${api.stage}${path}`,
+      stage: api.stage,
+      requestId: request.requestId,
+      requestTimeEpoch: request.requestTimeEpoch,
+      resourceId: route.handler,
+      resourcePath: route.path,
+    },
+  };
 }
 
 function decodeParameters(raw: Record<string, string>): Record<string, string> | undefined {
