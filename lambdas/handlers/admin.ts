@@ -1,7 +1,7 @@
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+import { adminOf, httpHandler, jsonResponse } from '../shared/http';
 
-/** `GET /api/admin`: proof that the caller is an admin (the authorizer already made sure). */
+/** `GET /api/admin`: proof that the caller is an admin. */
 export const handler = httpHandler(async (request) => {
-  const { sub, role } = callerOf(request.event);
+  const { sub, role } = adminOf(request.event);
   return jsonResponse(200, { message: 'Admin dashboard', user: { id: sub, role } });
 });

@@ -1,6 +1,6 @@
 import { dbFromEnv } from '../domain/from-env';
 import { Users } from '../domain/users';
-import { httpHandler, jsonResponse } from '../shared/http';
+import { adminOf, httpHandler, jsonResponse } from '../shared/http';
 import { ROLES } from '../shared/routes';
 import { oneOf, parseBody } from '../shared/validation';
 
@@ -9,6 +9,7 @@ const body = { role: oneOf(ROLES) };
 
 /** `PUT /api/users/{id}/role` (admin): the new role shows in the user's next access token (at the next refresh). */
 export const handler = httpHandler(async (request) => {
+  adminOf(request.event);
   const { role } = parseBody(request.jsonBody(), body);
   return jsonResponse(200, { user: await users.setRole(request.pathParameter('id') ?? '', role) });
 });

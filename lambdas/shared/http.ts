@@ -8,6 +8,7 @@ import { isDependencyFailure } from './dynamo';
 import { readSetting } from './config';
 import {
   errorBody,
+  ForbiddenError,
   InvalidJsonError,
   InvalidTokenError,
   PayloadTooLargeError,
@@ -171,12 +172,31 @@ export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()):
   return { sub, role };
 }
 
+/**
+ * The caller of an admin route. The authorizer's policy already keeps other
+ * roles out; checking again here costs nothing and keeps a wrongly wired or
+ * wrongly cached policy from opening an admin route. Like `callerOf`, it
+ * refuses a token whose `exp` has passed behind a cached Allow.
+ */
+export function adminOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
+  const caller = callerOf(event, now);
+  if (caller.role !== 'admin') throw new ForbiddenError();
+  return caller;
+}
+
 export type HttpHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
+/** Time kept back from the Lambda timeout to log and return the 503 (a timed-out function answers nothing). */
+export const DEADLINE_MARGIN_MS = 500;
+
 /**
- * Wraps a route's logic: request-scoped log keys, and every error mapped to
- * the contract. The inner function parses, calls one domain function and
- * returns a response.
+ * Wraps a route's logic: request-scoped log keys, every error mapped to the
+ * contract, and a deadline. A hung dependency (each DynamoDB call may take
+ * its timeout times its attempts, several calls in a row) must not run the
+ * function into its own timeout, which API Gateway would answer with a bare
+ * 5xx: shortly before the Lambda deadline the client gets `503` with
+ * `Retry-After` instead. The inner function parses, calls one domain
+ * function and returns a response.
  */
 export function httpHandler(fn: (request: HttpRequest) => Promise<APIGatewayProxyResult>): HttpHandler {
   return async (event, context) => {
@@ -185,9 +205,26 @@ export function httpHandler(fn: (request: HttpRequest) => Promise<APIGatewayProx
     const requestId = (event?.requestContext as { requestId?: unknown } | undefined)?.requestId;
     if (typeof requestId === 'string') logger.appendKeys({ correlationId: requestId });
     try {
-      return await fn(toRequest(event));
+      return await withDeadline(fn(toRequest(event)), budgetOf(context));
     } catch (error) {
       return errorResponse(error);
     }
   };
+}
+
+/** Milliseconds the request may take, from the Lambda context; undefined without one. */
+function budgetOf(context: Context | undefined): number | undefined {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  return typeof remaining === 'number' && Number.isFinite(remaining) ? Math.max(0, remaining - DEADLINE_MARGIN_MS) : undefined;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work;
+  // The work may still fail after the deadline has answered: that late failure has nobody to tell.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableError('deadline: a dependency did not answer in time')), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
-import { callerOf, errorResponse, httpHandler, isJsonMediaType, jsonResponse, toRequest } from '../../../lambdas/shared/http';
+import type { Context } from 'aws-lambda';
+import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, toRequest } from '../../../lambdas/shared/http';
 import { NotFoundError, TooManyAttemptsError, ValidationError } from '../../../lambdas/shared/errors';
 import { proxyEvent } from '../../support/events';
 
@@ -120,6 +121,49 @@ describe('callerOf', () => {
       expect(() => callerOf(proxyEvent({ requestContext: { authorizer } as never }))).toThrow(expect.objectContaining({ code: 'unauthorized' }));
     },
   );
+});
+
+describe('adminOf', () => {
+  const exp = String(Math.floor(Date.now() / 1000) + 60);
+
+  it('passes an admin and refuses a user with 403, whatever the policy let through', () => {
+    const as = (role: string) => proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role, exp } } as never });
+    expect(adminOf(as('admin'))).toEqual({ sub: 'u1', role: 'admin' });
+    expect(() => adminOf(as('user'))).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
+  });
+
+  it('refuses an expired admin token (401) and a missing context (401)', () => {
+    const expired = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin', exp: '1000' } } as never });
+    expect(() => adminOf(expired, 2000 * 1000)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    expect(() => adminOf(proxyEvent())).toThrow(expect.objectContaining({ code: 'unauthorized' }));
+  });
+});
+
+describe('httpHandler deadline', () => {
+  const contextWith = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+  it('answers 503 with Retry-After before the Lambda timeout when the work hangs', async () => {
+    const hung = httpHandler(() => new Promise(() => undefined));
+    const started = Date.now();
+    const response = await hung(proxyEvent(), contextWith(DEADLINE_MARGIN_MS + 200));
+    expect(Date.now() - started).toBeLessThan(DEADLINE_MARGIN_MS + 200);
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body)).toEqual({ error: 'service_unavailable', message: expect.any(String) });
+    expect(response.headers?.['Retry-After']).toBe('1');
+  });
+
+  it('lets work that finishes in time through, and swallows a failure that comes after the deadline', async () => {
+    const quick = httpHandler(async () => jsonResponse(200, { ok: true }));
+    expect((await quick(proxyEvent(), contextWith(5000))).statusCode).toBe(200);
+    const late = httpHandler(() => new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 50)));
+    expect((await late(proxyEvent(), contextWith(0))).statusCode).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  });
+
+  it('has no deadline without a Lambda context', async () => {
+    const slow = httpHandler(() => new Promise((resolve) => setTimeout(() => resolve(jsonResponse(200, {})), 30)));
+    expect((await slow(proxyEvent())).statusCode).toBe(200);
+  });
 });
 
 describe('httpHandler', () => {
