@@ -162,7 +162,10 @@ export class LocalGateway {
       this.stats.authorizerInvocations++;
       const event = tokenAuthorizerEvent(header, methodArn);
       try {
-        result = await this.options.authorizer(event, lambdaContext('authorizer', randomUUID()));
+        // Lambda stops an authorizer at its timeout, and API Gateway answers that like any other authorizer failure.
+        const answer = await withTimeout(this.options.authorizer(event, lambdaContext('authorizer', randomUUID())), FUNCTION_SPECS.authorizer.timeoutSeconds * 1000);
+        if (answer === 'timeout') return 'AUTHORIZER_FAILURE';
+        result = answer;
       } catch (error) {
         return error instanceof Error && error.message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE';
       }
@@ -378,7 +381,8 @@ function flattenHeaders(reply: Reply): Record<string, string | string[]> {
 
 /** Enough of a Lambda context for handlers and Powertools. */
 export function lambdaContext(functionName: string, awsRequestId: string): Context {
-  const deadline = Date.now() + 30_000;
+  // The function's configured timeout, as Lambda counts it: handlers plan their deadline from it.
+  const deadline = Date.now() + (FUNCTION_SPECS[functionName as FunctionName]?.timeoutSeconds ?? 30) * 1000;
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: `wristband-local-${functionName}`,
