@@ -31,6 +31,8 @@ export const DEMO_ACCOUNTS = [
 ] as const;
 
 export const LOCAL_TABLE_NAME = 'wristband-local';
+/** Request header bytes the local server accepts (Node's default is 16 KiB). */
+export const LOCAL_MAX_HEADER_BYTES = 256 * 1024;
 /** Written under DATA_DIR while the stack runs. */
 export const LOCAL_STACK_STATE_FILE = 'local-stack.json';
 
@@ -89,7 +91,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
-    const server = createServer(gateway.listener);
+    // Node refuses headers over 16 KiB with a bare 431 (no contract body, no CORS): let oversized
+    // Authorization headers reach the gateway, whose authorizer refuses them with the contract's 401.
+    const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, gateway.listener);
     // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
     server.keepAliveTimeout = 1000;
     await listen(server, options.port, options.host ?? '127.0.0.1');

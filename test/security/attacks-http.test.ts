@@ -1,0 +1,51 @@
+/**
+ * The attack suite over HTTP against the local stack: API Gateway's
+ * identity validation, the same authorizer, the policy cache and the
+ * handlers. Every hostile Authorization header of
+ * test/support/hostile-tokens.ts gets 401 with the contract's error body
+ * and CORS headers: never a 2xx, 403 or 5xx.
+ */
+import { join } from 'node:path';
+import { tokenConfig } from '../../lambdas/shared/config';
+import { ATTACK_CATEGORIES, hostileAuthorizations, type AttackKit } from '../support/hostile-tokens';
+import { startTestStack, type RunningStack } from '../support/local-stack';
+
+let running: RunningStack;
+let kit: AttackKit;
+
+beforeAll(async () => {
+  running = await startTestStack();
+  const { issuer, audience } = tokenConfig();
+  kit = await hostileAuthorizations({ keysDir: join(running.dataDir, 'keys'), issuer, audience });
+});
+
+afterAll(async () => {
+  await running.stack.stop();
+});
+
+const call = (authorization: string) => running.api('GET', '/api/admin', { headers: { Authorization: authorization } });
+
+it('lets the untouched baseline through to the admin route (200)', async () => {
+  const response = await call(kit.validAuthorization);
+  expect(response.status).toBe(200);
+  expect(response.json.message).toBe('Admin dashboard');
+});
+
+it.each(ATTACK_CATEGORIES)('answers 401 with the contract body: %s', async (category) => {
+  const attacks = kit.attacks.filter((a) => a.category === category);
+  const answers = [];
+  for (const attack of attacks) {
+    const response = await call(attack.authorization);
+    answers.push([
+      attack.name,
+      response.status,
+      ['unauthorized', 'invalid_token'].includes(response.json?.error) && typeof response.json?.message === 'string',
+      response.headers.get('access-control-allow-origin'),
+    ]);
+  }
+  expect(answers).toEqual(attacks.map((a) => [a.name, 401, true, '*']));
+});
+
+it('still serves the baseline after every attack', async () => {
+  expect((await call(kit.validAuthorization)).status).toBe(200);
+});
