@@ -7,7 +7,7 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { mayCall, protectedRoutes, routeArnSuffix } from '../shared/routes';
-import type { AccessClaims } from '../tokens/access-tokens';
+import type { AccessClaims } from '../tokens/access-token-verifier';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` -> the part up to the stage. */
 export function apiStageArn(methodArn: string): string {
@@ -23,12 +23,32 @@ export function allowedResources(role: AccessClaims['role'], stageArn: string): 
     .map((route) => `${stageArn}/${routeArnSuffix(route)}`);
 }
 
+/**
+ * The resource lists depend only on the role and the stage, so they are
+ * built once per pair, not per request. One API has one or two stages; the
+ * bound only guards against a surprise.
+ */
+const resourceLists = new Map<string, readonly string[]>();
+const RESOURCE_LISTS_MAX = 64;
+
+function resourcesFor(role: AccessClaims['role'], stageArn: string): readonly string[] {
+  const key = `${role} ${stageArn}`;
+  let resources = resourceLists.get(key);
+  if (!resources) {
+    if (resourceLists.size >= RESOURCE_LISTS_MAX) resourceLists.clear();
+    resources = Object.freeze(allowedResources(role, stageArn));
+    resourceLists.set(key, resources);
+  }
+  return resources;
+}
+
 export function policyFor(claims: AccessClaims, methodArn: string): APIGatewayAuthorizerResult {
   return {
     principalId: claims.sub,
     policyDocument: {
       Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allowedResources(claims.role, apiStageArn(methodArn)) }],
+      // A copy: the result is the caller's to keep or change, the memoized list is not.
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resourcesFor(claims.role, apiStageArn(methodArn)).slice() }],
     },
     // API Gateway hands these to the handlers as requestContext.authorizer (as strings).
     context: { sub: claims.sub, role: claims.role, jti: claims.jti, exp: String(claims.exp) },

@@ -5,10 +5,10 @@
  * If a reread fails while keys are known, the known keys stay in use; with
  * no keys at all, verification fails closed with KeySourceError.
  */
-import { importJWK } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { PUBLIC_KEYS_MAX_AGE_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../shared/settings';
 import { KeySourceError, type PublicKeySource } from './key-store';
-import { SIGNING_ALGORITHM, type PublicKeyDocument } from './key-set';
+import type { PublicJwk, PublicKeyDocument } from './key-set';
 
 export interface PublicKeyRingOptions {
   readonly refetchCooldownMs?: number;
@@ -18,7 +18,8 @@ export interface PublicKeyRingOptions {
   readonly onChange?: () => void;
 }
 
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+/** A node:crypto public key: verifying with it is one synchronous OpenSSL call, no WebCrypto promise. */
+type VerifyKey = KeyObject;
 
 export class PublicKeyRing {
   private keys = new Map<string, VerifyKey>();
@@ -48,9 +49,8 @@ export class PublicKeyRing {
     if (this.loadedAt === undefined) {
       await this.refresh();
       if (this.loadedAt === undefined) throw new KeySourceError('public keys unavailable');
-    } else if (this.now() - this.loadedAt > this.maxAgeMs && !this.coolingDown()) {
-      // Old but usable: refresh without making this request wait (and, if the source is failing, at most once per cooldown).
-      void this.refresh().catch(() => undefined);
+    } else {
+      this.refreshIfStale();
     }
     const known = this.keys.get(kid);
     if (known) return known;
@@ -62,6 +62,18 @@ export class PublicKeyRing {
     if (this.coolingDown()) return undefined;
     await this.refresh();
     return this.keys.get(kid);
+  }
+
+  /**
+   * Old but usable keys: refresh in the background, without making anyone
+   * wait (and, if the source is failing, at most once per cooldown). Cheap
+   * enough for every request: callers that answer from a cache of verified
+   * tokens call it so that a key set change is still noticed in time.
+   */
+  refreshIfStale(): void {
+    if (this.loadedAt !== undefined && this.now() - this.loadedAt > this.maxAgeMs && !this.inflight && !this.coolingDown()) {
+      void this.refresh().catch(() => undefined);
+    }
   }
 
   private coolingDown(): boolean {
@@ -87,7 +99,7 @@ export class PublicKeyRing {
       const doc: PublicKeyDocument = await this.source.loadPublicKeys();
       // A key that does not import (not a point on the curve) makes the document unusable, like a parse error.
       for (const { jwk } of doc.keys) {
-        next.set(jwk.kid, this.keys.get(jwk.kid) ?? (await importJWK({ ...jwk }, SIGNING_ALGORITHM)));
+        next.set(jwk.kid, this.keys.get(jwk.kid) ?? importKey(jwk));
       }
     } catch (error) {
       // Known keys stay trusted; the first load failing leaves loadedAt unset, and callers fail closed.
@@ -99,4 +111,15 @@ export class PublicKeyRing {
     this.loadedAt = this.now();
     if (changed) this.options.onChange?.();
   }
+}
+
+/**
+ * A published JWK as a verification key. The key set parser has already
+ * refused anything but EC P-256 for ES256; this checks the key OpenSSL
+ * built, too (a point not on the curve does not import at all).
+ */
+function importKey(jwk: PublicJwk): VerifyKey {
+  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not a P-256 key');
+  return key;
 }

@@ -1,0 +1,67 @@
+/**
+ * The authorizer's decision, wired from its parts: the key ring, the
+ * verifier and the verified-token cache. The Lambda handler
+ * (lambdas/handlers/authorizer.ts) builds one at module scope; tests build
+ * their own with a fake key source and a frozen clock.
+ */
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { PublicKeySource } from '../keys/key-store';
+import { PublicKeyRing, type PublicKeyRingOptions } from '../keys/public-key-ring';
+import type { TokenConfig } from '../shared/config';
+import { InvalidTokenError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
+import { bearerToken } from './bearer';
+import { policyFor } from './policy';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+export interface AuthorizerOptions {
+  readonly now?: () => number;
+  /** Bound of the verified-token cache (default VERIFIED_TOKEN_CACHE_MAX_ENTRIES). */
+  readonly maxCachedTokens?: number;
+  readonly keyRing?: Pick<PublicKeyRingOptions, 'refetchCooldownMs' | 'maxAgeMs'>;
+}
+
+export interface Authorizer {
+  readonly handler: TokenAuthorizerHandler;
+  readonly keys: PublicKeyRing;
+  readonly verified: VerifiedTokenCache<AccessClaims>;
+}
+
+export function createAuthorizer(source: PublicKeySource, config: TokenConfig, options: AuthorizerOptions = {}): Authorizer {
+  const now = options.now ?? Date.now;
+  const verified = new VerifiedTokenCache<AccessClaims>({ now, ...(options.maxCachedTokens ? { maxEntries: options.maxCachedTokens } : {}) });
+  // A token verified with a key that is no longer published must be checked again.
+  const keys = new PublicKeyRing(source, { ...options.keyRing, now, onChange: () => verified.clear() });
+  const verifier = new AccessTokenVerifier(keys, config, now);
+
+  const handler: TokenAuthorizerHandler = async (event) => {
+    const token = bearerToken(event?.authorizationToken);
+    if (!token) {
+      logger.info('token rejected', { reason: 'not_a_bearer_header' });
+      throw new Error('Unauthorized');
+    }
+    try {
+      const known = verified.get(token);
+      if (known) {
+        // Answered without the key ring: let it notice an old key set all the same.
+        keys.refreshIfStale();
+        return policyFor(known, event.methodArn);
+      }
+      const ticket = verified.ticket();
+      const claims = await verifier.verify(token);
+      verified.set(token, claims, ticket);
+      return policyFor(claims, event.methodArn);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) {
+        logger.info('token rejected', { reason: error.reason });
+        throw new Error('Unauthorized');
+      }
+      logger.error('authorizer failed closed', { error: error instanceof Error ? error.message : 'unknown' });
+      throw error;
+    }
+  };
+  return { handler, keys, verified };
+}

@@ -1,0 +1,232 @@
+/**
+ * Verifying access tokens (RFC 9068 profile, RFC 8725 rules) with
+ * node:crypto alone. This is the authorizer's hot path and the only token
+ * code in its bundle, so it imports no JOSE library: jose's verify path is
+ * ~17 KB of the bundle, verifies through WebCrypto (a promise and a key
+ * wrapper per call), and checks things our strict parser has already
+ * settled. Every check jose's jwtVerify made for us is made here, in the
+ * same order and with the same log reasons, plus the ones jose leaves to the
+ * caller (docs/performance.md lists them side by side).
+ */
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { SIGNING_ALGORITHM } from '../keys/key-set';
+import type { TokenConfig } from '../shared/config';
+import { InvalidTokenError } from '../shared/errors';
+import { isRole, type Role } from '../shared/routes';
+import { LIMITS } from '../shared/settings';
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** RFC 9068 allows the full media type too; compared case-insensitively, as media types are. */
+const ACCEPTED_TYPES = new Set([ACCESS_TOKEN_TYPE, `application/${ACCESS_TOKEN_TYPE}`]);
+/** Header members we emit and accept. Anything else (jku, x5u, jwk, x5c, crit, b64, ...) is refused outright. */
+const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
+/** Claims every access token carries (RFC 9068 section 2.2, plus our role). */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti'] as const;
+
+export interface AccessClaims {
+  readonly sub: string;
+  readonly role: Role;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly iss: string;
+  readonly aud: string | string[];
+}
+
+/** Where verification keys come from: the stack's own published keys, by kid (PublicKeyRing). */
+export interface VerificationKeys {
+  get(kid: string): Promise<KeyObject | undefined>;
+}
+
+/** Verifies access tokens against the stack's own published keys, and nothing else. */
+export class AccessTokenVerifier {
+  constructor(
+    private readonly keys: VerificationKeys,
+    private readonly config: TokenConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Returns the verified claims, or throws InvalidTokenError (a bad token:
+   * 401). Any other error (KeySourceError) means we could not check: the
+   * caller must fail closed with a 503, never let the request through.
+   */
+  async verify(token: string): Promise<AccessClaims> {
+    const parsed = parseToken(token);
+    const key = await this.keys.get(parsed.header.kid);
+    if (!key) throw new InvalidTokenError('unknown_kid');
+    if (!signatureValid(parsed, key)) throw new InvalidTokenError('bad_signature');
+    return checkClaims(parsed.payload, this.config, Math.floor(this.now() / 1000));
+  }
+}
+
+interface ParsedToken {
+  readonly header: { readonly alg: string; readonly typ: string; readonly kid: string };
+  readonly payload: Record<string, unknown>;
+  /** `<header>.<payload>`, the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** An ES256 signature is 64 bytes (r || s, RFC 7518 section 3.4): exactly 86 base64url characters. */
+const ES256_SIGNATURE_LENGTH = 86;
+/** Invalid UTF-8 is refused, not patched with U+FFFD (RFC 8725 section 3.7). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Structural checks (RFC 8725 section 3): one canonical base64url encoding
+ * per segment, strict UTF-8, JSON objects without duplicate members, a
+ * header with exactly the members we issue, and a signature of the one
+ * shape ES256 has. Done before any key lookup, so garbage never costs a key
+ * fetch; the header is judged before the signature's shape, so the logs
+ * name an alg:none or HS256 token for what it is.
+ */
+function parseToken(token: string): ParsedToken {
+  if (typeof token !== 'string' || token.length > LIMITS.maxTokenLength) throw new InvalidTokenError('malformed');
+  const firstDot = token.indexOf('.');
+  const secondDot = token.indexOf('.', firstDot + 1);
+  if (firstDot < 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) throw new InvalidTokenError('malformed');
+  const headerPart = token.slice(0, firstDot);
+  const payloadPart = token.slice(firstDot + 1, secondDot);
+  const signaturePart = token.slice(secondDot + 1);
+  const header = decodeJsonSegment(headerPart);
+  const payload = decodeJsonSegment(payloadPart);
+  // The algorithm comes from our allow-list (RFC 8725 section 3.1), never from the header's word.
+  for (const member in header) {
+    if (!ALLOWED_HEADER_MEMBERS.has(member)) throw new InvalidTokenError('header_member_not_allowed');
+  }
+  if (header.alg !== SIGNING_ALGORITHM) throw new InvalidTokenError('alg_not_allowed');
+  if (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase())) throw new InvalidTokenError('typ_not_allowed');
+  if (typeof header.kid !== 'string' || header.kid.length === 0) throw new InvalidTokenError('no_kid');
+  if (signaturePart.length !== ES256_SIGNATURE_LENGTH) throw new InvalidTokenError('malformed');
+  const signature = canonicalBytes(signaturePart);
+  if (!signature) throw new InvalidTokenError('malformed');
+  return {
+    header: { alg: header.alg, typ: header.typ, kid: header.kid },
+    payload,
+    signingInput: token.slice(0, secondDot),
+    signature,
+  };
+}
+
+/**
+ * The same header checks as the verifier, for callers that only need the
+ * header (and tests): throws InvalidTokenError with the verifier's reasons.
+ */
+export function parseStrictHeader(token: string): { alg: string; typ: string; kid: string } {
+  return parseToken(token).header;
+}
+
+function decodeJsonSegment(segment: string): Record<string, unknown> {
+  const bytes = canonicalBytes(segment);
+  if (!bytes) throw new InvalidTokenError('malformed');
+  let text: string;
+  let value: unknown;
+  try {
+    text = UTF8.decode(bytes);
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidTokenError('malformed');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InvalidTokenError('malformed');
+  if (hasDuplicateMembers(text)) throw new InvalidTokenError('duplicate_member');
+  return value as Record<string, unknown>;
+}
+
+/** The bytes of an unpadded, canonical base64url segment, or undefined if it is not one. */
+function canonicalBytes(segment: string): Buffer | undefined {
+  if (!SEGMENT.test(segment) || segment.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(segment, 'base64url');
+  // Stray trailing bits decode to the same bytes but encode differently: two spellings of one token are refused.
+  return bytes.toString('base64url') === segment ? bytes : undefined;
+}
+
+/** Unpadded base64url whose decoding encodes back to the same text (no stray trailing bits). */
+export function isCanonicalBase64Url(segment: string): boolean {
+  return canonicalBytes(segment) !== undefined;
+}
+
+function signatureValid(token: ParsedToken, key: KeyObject): boolean {
+  try {
+    // ieee-p1363: the raw 64-byte r || s of JWS, not DER. OpenSSL refuses r or s of zero or at least the curve order.
+    return verifySignature('sha256', Buffer.from(token.signingInput, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }, token.signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The claim checks of RFC 7519 and RFC 9068, in the order jose made them
+ * (so the log reasons did not change): presence, iss, aud, then the dates
+ * against `now` (epoch seconds) with the clock tolerance, then our own
+ * claims. Dates must be finite numbers: JSON's 1e400 parses to Infinity,
+ * which would otherwise never expire.
+ */
+function checkClaims(payload: Record<string, unknown>, config: TokenConfig, now: number): AccessClaims {
+  for (const claim of REQUIRED_CLAIMS) {
+    if (!Object.hasOwn(payload, claim)) throw new InvalidTokenError(`claim_${claim}`);
+  }
+  const { iss, aud, sub, role, jti } = payload;
+  if (iss !== config.issuer) throw new InvalidTokenError('claim_iss');
+  if (!(aud === config.audience || (Array.isArray(aud) && aud.includes(config.audience)))) throw new InvalidTokenError('claim_aud');
+  const tolerance = config.clockToleranceSeconds;
+  const iat = numericDate(payload, 'iat');
+  const nbf = numericDate(payload, 'nbf');
+  if (nbf !== undefined && nbf > now + tolerance) throw new InvalidTokenError('claim_nbf');
+  const exp = numericDate(payload, 'exp') as number;
+  // exp is the first second the token is no longer valid (RFC 7519 section 4.1.4).
+  if (exp <= now - tolerance) throw new InvalidTokenError('expired');
+  if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('bad_sub');
+  if (!isRole(role)) throw new InvalidTokenError('bad_role');
+  if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('bad_jti');
+  return { sub, role, jti, iat: iat as number, exp, iss: iss as string, aud: aud as string | string[] };
+}
+
+function numericDate(payload: Record<string, unknown>, claim: 'iat' | 'nbf' | 'exp'): number | undefined {
+  const value = payload[claim];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidTokenError(`claim_${claim}`);
+  return value;
+}
+
+/**
+ * Whether any JSON object in `text` (valid JSON) names a member twice.
+ * JSON.parse keeps the last one silently, so two parsers could disagree
+ * about a token's claims; RFC 8725 says to refuse such input.
+ */
+export function hasDuplicateMembers(text: string): boolean {
+  const stack: (Set<string> | null)[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) {
+        if (text.charCodeAt(j) === 0x5c /* \ */) {
+          escaped = true;
+          j += 2;
+        } else {
+          j += 1;
+        }
+      }
+      const start = i;
+      i = j + 1;
+      while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+      const members = stack[stack.length - 1];
+      if (members && text.charCodeAt(i) === 0x3a /* : */) {
+        // Escapes spell one name many ways ("r\u006fle" is "role"): compare decoded names.
+        const name = escaped ? (JSON.parse(text.slice(start, j + 1)) as string) : text.slice(start + 1, j);
+        if (members.has(name)) return true;
+        members.add(name);
+      }
+      continue;
+    }
+    if (c === 0x7b /* { */) stack.push(new Set());
+    else if (c === 0x5b /* [ */) stack.push(null);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) stack.pop();
+    i++;
+  }
+  return false;
+}
