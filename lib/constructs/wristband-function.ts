@@ -100,7 +100,12 @@ export class WristbandFunction extends NodejsFunction {
     const environment = settingsEnvironment(config);
     // Every function gets the parameter name: the key-source config requires it even where the function never reads it.
     environment[WIRING_ENV.publicKeysParameter] = resources.publicKeys.parameterName;
-    if (spec.table || spec.index) environment[WIRING_ENV.tableName] = resources.table.tableName;
+    if (spec.table || spec.index) {
+      environment[WIRING_ENV.tableName] = resources.table.tableName;
+      // Empty (the default endpoint) when deployed. Declared so that `sam local invoke --env-vars` can point it at a local
+      // DynamoDB: SAM sets only the variables a function's template declares.
+      environment[WIRING_ENV.dynamoEndpoint] = '';
+    }
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
 
     super(scope, id, {
