@@ -2,9 +2,9 @@
  * Orders: each a separate item under its user, sorted by creation time, so
  * concurrent orders never contend and "newest first" is one query.
  */
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { getS, ITEM_ABSENT, keyOf, names, S, type Db, type Item } from '../shared/dynamo';
+import { getS, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { keys, TABLE } from '../shared/table-schema';
 import { decodeCursor, encodeCursor, type Users } from './users';
@@ -51,21 +51,14 @@ export class Orders {
       items: items.map(({ sku, quantity }) => ({ sku, quantity })),
       createdAt: new Date(this.now()).toISOString(),
     };
-    await this.db.client.send(
-      new PutItemCommand({
-        TableName: this.db.tableName,
-        Item: {
-          ...keyOf(keys.order(userId, order.createdAt, order.id)),
-          orderId: S(order.id),
-          userId: S(userId),
-          createdAt: S(order.createdAt),
-          // Stored as JSON text: read back exactly as written, whatever the item count.
-          items: S(JSON.stringify(order.items)),
-        },
-        ConditionExpression: ITEM_ABSENT,
-        ExpressionAttributeNames: names(),
-      }),
-    );
+    await putNew(this.db, {
+      ...keyOf(keys.order(userId, order.createdAt, order.id)),
+      orderId: S(order.id),
+      userId: S(userId),
+      createdAt: S(order.createdAt),
+      // Stored as JSON text: read back exactly as written, whatever the item count.
+      items: S(JSON.stringify(order.items)),
+    });
     return order;
   }
 

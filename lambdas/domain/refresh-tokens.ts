@@ -5,10 +5,10 @@
  * and stores the family's next token. Presenting a used token again is theft
  * or a replay: the whole family is revoked, its newest token included.
  */
-import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenConfig } from '../shared/config';
-import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, N, names, S, type Db } from '../shared/dynamo';
+import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
 import { InvalidTokenError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { LIMITS } from '../shared/settings';
@@ -16,6 +16,10 @@ import { keys, TABLE } from '../shared/table-schema';
 import { accountFromItem, type Account } from './users';
 
 const REFRESH_TOKEN = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((LIMITS.refreshTokenBytes * 4) / 3)}}$`);
+
+function newRefreshToken(): string {
+  return randomBytes(LIMITS.refreshTokenBytes).toString('base64url');
+}
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -39,14 +43,7 @@ export class RefreshTokens {
   /** Starts a family for a fresh login and returns its first token. */
   async start(account: Account): Promise<string> {
     const familyId = randomUUID();
-    await this.db.client.send(
-      new PutItemCommand({
-        TableName: this.db.tableName,
-        Item: { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(this.expiry()) },
-        ConditionExpression: ITEM_ABSENT,
-        ExpressionAttributeNames: names(),
-      }),
-    );
+    await putNew(this.db, { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(this.expiry()) });
     return this.put(account, familyId);
   }
 
@@ -65,25 +62,61 @@ export class RefreshTokens {
     const account = accountFromItem(accountItem);
     if (!account || account.id !== token.userId) throw new InvalidTokenError('user_gone');
 
-    // The successor is written first: if anything below fails, the presented token is still unused and usable.
-    const refreshToken = await this.put(account, token.familyId);
+    // The successor is written first: if anything below fails, the presented token is still unused and usable,
+    // and the successor, which nobody received, is expired again: a failed rotation never leaves two usable tokens.
+    const refreshToken = newRefreshToken();
+    try {
+      await this.put(account, token.familyId, refreshToken);
+      await this.markUsed(token, refreshToken);
+    } catch (error) {
+      await this.expireQuietly(refreshToken);
+      throw error;
+    }
+    return { account, refreshToken };
+  }
+
+  /** Marks the presented token used, naming its successor; losing that race to anyone else is reuse. */
+  private async markUsed(token: StoredToken, successor: string): Promise<void> {
+    const successorHash = hashToken(successor);
     try {
       await this.db.client.send(
         new UpdateItemCommand({
           TableName: this.db.tableName,
           Key: keyOf(keys.refreshToken(token.hash)),
-          UpdateExpression: 'SET usedAt = :now',
+          UpdateExpression: 'SET usedAt = :now, successor = :successor',
           ConditionExpression: `${ITEM_PRESENT} AND attribute_not_exists(usedAt)`,
           ExpressionAttributeNames: names(),
-          ExpressionAttributeValues: { ':now': N(this.nowSeconds()) },
+          ExpressionAttributeValues: { ':now': N(this.nowSeconds()), ':successor': S(successorHash) },
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error;
+      // The SDK retries a write whose answer was lost: if the first try landed, the token names our successor.
+      const out = await this.db.client.send(
+        new GetItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.refreshToken(token.hash)), ConsistentRead: true }),
+      );
+      if (getS(out.Item, 'successor') === successorHash) return;
       // Used by someone else between our read and our write: a replay race, handled as any reuse.
       await this.reuseDetected(token);
     }
-    return { account, refreshToken };
+  }
+
+  /** Best effort: makes a token that was never handed out unusable (expired, so TTL removes it). */
+  private async expireQuietly(raw: string): Promise<void> {
+    try {
+      await this.db.client.send(
+        new UpdateItemCommand({
+          TableName: this.db.tableName,
+          Key: keyOf(keys.refreshToken(hashToken(raw))),
+          UpdateExpression: 'SET #ttl = :past',
+          ConditionExpression: ITEM_PRESENT,
+          ExpressionAttributeNames: names({ '#ttl': TABLE.ttlAttribute }),
+          ExpressionAttributeValues: { ':past': N(0) },
+        }),
+      );
+    } catch {
+      // Not written at all, or DynamoDB is down: either way the token was never handed out.
+    }
   }
 
   /** Revokes the token's family. Unknown, malformed or already revoked tokens are not an error. */
@@ -99,24 +132,16 @@ export class RefreshTokens {
   }
 
   /** Stores a new token of the family and extends the family's life to match (refresh lifetimes slide). */
-  private async put(account: Account, familyId: string): Promise<string> {
-    const token = randomBytes(LIMITS.refreshTokenBytes).toString('base64url');
+  private async put(account: Account, familyId: string, token: string = newRefreshToken()): Promise<string> {
     const expiresAt = this.expiry();
     await Promise.all([
-      this.db.client.send(
-        new PutItemCommand({
-          TableName: this.db.tableName,
-          Item: {
-            ...keyOf(keys.refreshToken(hashToken(token))),
-            userId: S(account.id),
-            familyId: S(familyId),
-            email: S(account.email),
-            [TABLE.ttlAttribute]: N(expiresAt),
-          },
-          ConditionExpression: ITEM_ABSENT,
-          ExpressionAttributeNames: names(),
-        }),
-      ),
+      putNew(this.db, {
+        ...keyOf(keys.refreshToken(hashToken(token))),
+        userId: S(account.id),
+        familyId: S(familyId),
+        email: S(account.email),
+        [TABLE.ttlAttribute]: N(expiresAt),
+      }),
       this.db.client.send(
         new UpdateItemCommand({
           TableName: this.db.tableName,

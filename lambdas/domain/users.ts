@@ -13,7 +13,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, S, type Db, type Item } from '../shared/dynamo';
+import { getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
 import { EmailTakenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../shared/errors';
 import type { Role } from '../shared/routes';
 import { keys, TABLE } from '../shared/table-schema';
@@ -80,14 +80,7 @@ export class Users {
     const name = account.name?.trim() || undefined;
 
     // The pointer goes first: if we fail after it, it points at an email no account of this id owns, and is ignored.
-    await this.db.client.send(
-      new PutItemCommand({
-        TableName: this.db.tableName,
-        Item: { ...keyOf(keys.userPointer(id)), email: S(email) },
-        ConditionExpression: ITEM_ABSENT,
-        ExpressionAttributeNames: names(),
-      }),
-    );
+    await putNew(this.db, { ...keyOf(keys.userPointer(id)), email: S(email) });
     const item: Item = {
       ...keyOf(keys.account(email)),
       userId: S(id),

@@ -2,7 +2,7 @@
  * The DynamoDB client, created once per cold start, and the line between a
  * dependency failure (503, retry) and a bug (500).
  */
-import { BatchGetItemCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableConfig } from './config';
 import { ServiceUnavailableError } from './errors';
 import { TABLE } from './table-schema';
@@ -119,4 +119,19 @@ export async function batchGetConsistent(db: Db, wanted: { pk: string; sk: strin
     pending = (out.UnprocessedKeys?.[db.tableName]?.Keys ?? []) as Item[];
   }
   return wanted.map((key) => found.get(id(key.pk, key.sk)));
+}
+
+/**
+ * Puts a new item under a key nobody else can name (a fresh UUID, 256
+ * random bits), never overwriting. When an answer is lost (a timeout, a
+ * reset connection) the SDK sends the put again; if the first one had
+ * landed, the retry's condition fails. Under such a key that can only be
+ * our own write, so it counts as done instead of failing the request.
+ */
+export async function putNew(db: Db, item: Item): Promise<void> {
+  try {
+    await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: item, ConditionExpression: ITEM_ABSENT, ExpressionAttributeNames: names() }));
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+  }
 }
