@@ -1,0 +1,145 @@
+/**
+ * `npm run invoke -- <function> [event.json]`: `sam local invoke` without
+ * Docker. Runs one function of the synthesized template (cdk.out, brought
+ * up to date first) in a child Node process with one event, prints the
+ * result as JSON on stdout and the function's log on stderr. With the local
+ * stack running (`npm start`, same DATA_DIR), the function talks to its
+ * DynamoDB and uses its keys.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FUNCTION_NAMES, ensureTemplate, findFunction, lambdaFunctions, readTemplate } from './template';
+import { readEnvVarsFile } from './environment';
+import { authorizerEventFor, invoke, sampleEventFile } from './invoke';
+
+const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
+
+  <function>             a logical id of the synthesized template, or a name:
+                         ${FUNCTION_NAMES.join(', ')}
+  event.json             the event (also -e/--event); "-" or piped stdin reads it from stdin;
+                         with neither, events/<function>.json, else {}
+  -t, --template <file>  use this template as it is (default: cdk.out/Wristband.template.json,
+                         synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json)
+  -n, --env-vars <file>  environment overrides in SAM's format: {"Parameters": {...}, "<LogicalId>": {...}}
+  --token <jwt>          authorizer only: the event is a TOKEN authorizer event for this token
+  --method-arn <arn>     with --token: the method ARN (default: the local stage's GET /api/profile)
+
+  The result goes to stdout as JSON (use npm run -s to keep npm's banner out of it), the
+  function's log to stderr. With npm start running under the same DATA_DIR (default .data),
+  the function uses its DynamoDB and keys, and {{...}} placeholders in the event are filled in.
+  Exit status: 0 the function answered, 1 it failed or timed out, 2 it could not be run.`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseEvent(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`the event from ${source} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+class UsageError extends Error {}
+
+const note = (line: string) => process.stderr.write(`invoke: ${line}\n`);
+
+/** Paths on the command line are the user's: relative to where they ran npm (npm run itself starts in the package root). */
+const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        event: { type: 'string', short: 'e' },
+        template: { type: 'string', short: 't' },
+        'env-vars': { type: 'string', short: 'n' },
+        token: { type: 'string' },
+        'method-arn': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [name, eventFile, ...rest] = positionals;
+  if (!name || rest.length > 0 || (eventFile !== undefined && values.event !== undefined)) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+
+  try {
+    const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note);
+    const fn = findFunction(lambdaFunctions(readTemplate(templatePath), templatePath), name);
+
+    let event: unknown;
+    const file = eventFile ?? values.event;
+    if (values.token !== undefined) {
+      if (fn.name !== 'authorizer') throw new UsageError(`--token builds an authorizer event; ${name} is not the authorizer`);
+      if (file !== undefined) throw new UsageError('give --token or an event, not both');
+      event = authorizerEventFor(values.token, values['method-arn']);
+    } else if (file === '-') {
+      event = parseEvent(await readStdin(), 'stdin');
+    } else if (file !== undefined) {
+      if (!existsSync(userPath(file))) throw new UsageError(`no event file ${file}`);
+      event = parseEvent(readFileSync(userPath(file), 'utf8'), file);
+    } else {
+      const piped = process.stdin.isTTY ? '' : await readStdin();
+      const sample = sampleEventFile(fn);
+      if (piped.trim() !== '') event = parseEvent(piped, 'stdin');
+      else if (sample) {
+        note(`no event given: using ${relative(process.cwd(), sample)}`);
+        event = parseEvent(readFileSync(sample, 'utf8'), sample);
+      } else event = {};
+    }
+
+    const envVars = values['env-vars'] === undefined ? undefined : readEnvVarsFile(userPath(values['env-vars']));
+    const dataDir = process.env.DATA_DIR || '.data';
+    process.stderr.write(`Invoking ${fn.handler} (${fn.runtime}) ${fn.logicalId}${fn.name ? ` [${fn.name}]` : ''}\n`);
+    const requestId = randomUUID();
+    const report = await invoke({
+      function: fn.logicalId,
+      requestId,
+      onStart: () => process.stderr.write(`START RequestId: ${requestId} Version: $LATEST\n`),
+      templatePath,
+      event,
+      dataDir,
+      ...(envVars ? { envVars } : {}),
+      onNote: note,
+      onLog: (chunk) => process.stderr.write(chunk),
+    });
+
+    const { outcome } = report;
+    if (outcome.kind === 'timeout') process.stderr.write(`Function '${fn.logicalId}' timed out after ${fn.timeoutSeconds} seconds\n`);
+    const init = report.initDurationMs === undefined ? '' : `Init Duration: ${report.initDurationMs} ms\t`;
+    const memory = report.maxMemoryUsedMb === undefined ? '' : `\tMax Memory Used: ${report.maxMemoryUsedMb} MB`;
+    process.stderr.write(
+      `END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\t${init}Duration: ${report.durationMs} ms\tMemory Size: ${fn.memoryMb} MB${memory}\n`,
+    );
+    process.stdout.write(`${outcome.text}\n`);
+    return outcome.kind === 'result' ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`invoke: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
