@@ -25,6 +25,7 @@ const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
   -n, --env-vars <file>  environment overrides in SAM's format: {"Parameters": {...}, "<LogicalId>": {...}}
   --token <jwt>          authorizer only: the event is a TOKEN authorizer event for this token
   --method-arn <arn>     with --token: the method ARN (default: the local stage's GET /api/profile)
+  --list                 list the template's functions (name and logical id) and exit
 
   The result goes to stdout as JSON (use npm run -s to keep npm's banner out of it), the
   function's log to stderr. With npm start running under the same DATA_DIR (default .data),
@@ -65,6 +66,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         token: { type: 'string' },
         'method-arn': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        list: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -77,14 +79,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [name, eventFile, ...rest] = positionals;
-  if (!name || rest.length > 0 || (eventFile !== undefined && values.event !== undefined)) {
+  if ((!name && !values.list) || rest.length > 0 || (eventFile !== undefined && values.event !== undefined)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
 
   try {
     const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note);
-    const fn = findFunction(lambdaFunctions(readTemplate(templatePath), templatePath), name);
+    const functions = lambdaFunctions(readTemplate(templatePath), templatePath);
+    if (values.list || !name) {
+      for (const f of functions) process.stdout.write(`${(f.name ?? '-').padEnd(14)} ${f.logicalId}\n`);
+      return 0;
+    }
+    const fn = findFunction(functions, name);
 
     let event: unknown;
     const file = eventFile ?? values.event;
@@ -139,6 +146,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // Filling placeholders uses the AWS SDK here, on Node 20: its warning about Node 22 is noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

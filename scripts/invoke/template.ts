@@ -164,13 +164,18 @@ export function synthesize(root: string): void {
  * like `sam local invoke -t`), or cdk.out's, synthesized first when it is
  * missing or older than the code.
  */
-export function ensureTemplate(templatePath: string | undefined, note: (line: string) => void, root: string = PROJECT_ROOT): string {
+export function ensureTemplate(
+  templatePath: string | undefined,
+  note: (line: string) => void,
+  options: { root?: string; synth?: (root: string) => void } = {},
+): string {
   if (templatePath !== undefined) return resolve(templatePath);
+  const root = options.root ?? PROJECT_ROOT;
   const template = join(root, 'cdk.out', `${STACK_NAME}.template.json`);
   const reason = staleReason(root, template);
   if (reason) {
     note(`synthesizing (npx cdk synth --quiet): ${reason}`);
-    synthesize(root);
+    (options.synth ?? synthesize)(root);
   }
   return template;
 }
