@@ -4,24 +4,25 @@
  * (lambdas/handlers/authorizer.ts) builds one at module scope; tests build
  * their own with a fake key source and a frozen clock.
  */
-import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import type { PublicKeySource } from '../keys/key-store';
 import { PublicKeyRing, type PublicKeyRingOptions } from '../keys/public-key-ring';
 import type { TokenConfig } from '../shared/config';
 import { InvalidTokenError } from '../shared/errors';
-import { logger } from '../shared/logger';
 import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
 import { bearerToken } from './bearer';
+import { AuthorizerLog } from './log';
 import { policyFor } from './policy';
 import { VerifiedTokenCache } from './verified-token-cache';
 
-export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
 
 export interface AuthorizerOptions {
   readonly now?: () => number;
   /** Bound of the verified-token cache (default VERIFIED_TOKEN_CACHE_MAX_ENTRIES). */
   readonly maxCachedTokens?: number;
   readonly keyRing?: Pick<PublicKeyRingOptions, 'refetchCooldownMs' | 'maxAgeMs'>;
+  readonly log?: AuthorizerLog;
 }
 
 export interface Authorizer {
@@ -36,11 +37,13 @@ export function createAuthorizer(source: PublicKeySource, config: TokenConfig, o
   // A token verified with a key that is no longer published must be checked again.
   const keys = new PublicKeyRing(source, { ...options.keyRing, now, onChange: () => verified.clear() });
   const verifier = new AccessTokenVerifier(keys, config, now);
+  const log = options.log ?? new AuthorizerLog();
 
-  const handler: TokenAuthorizerHandler = async (event) => {
+  const handler: TokenAuthorizerHandler = async (event, context) => {
+    log.startInvocation(context);
     const token = bearerToken(event?.authorizationToken);
     if (!token) {
-      logger.info('token rejected', { reason: 'not_a_bearer_header' });
+      log.info('token rejected', { reason: 'not_a_bearer_header' });
       throw new Error('Unauthorized');
     }
     try {
@@ -56,10 +59,10 @@ export function createAuthorizer(source: PublicKeySource, config: TokenConfig, o
       return policyFor(claims, event.methodArn);
     } catch (error) {
       if (error instanceof InvalidTokenError) {
-        logger.info('token rejected', { reason: error.reason });
+        log.info('token rejected', { reason: error.reason });
         throw new Error('Unauthorized');
       }
-      logger.error('authorizer failed closed', { error: error instanceof Error ? error.message : 'unknown' });
+      log.error('authorizer failed closed', { error: error instanceof Error ? error.message : 'unknown' });
       throw error;
     }
   };

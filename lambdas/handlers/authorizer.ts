@@ -11,10 +11,10 @@
  * SDK, because its size is paid on every cold start (docs/performance.md).
  */
 import { createAuthorizer } from '../authorizer/authorize';
-import { createPublicKeySource } from '../keys/key-store';
+import { authorizerKeySource } from '../authorizer/key-source';
 import { keySourceConfig, tokenConfig } from '../shared/config';
 
-const authorizer = createAuthorizer(createPublicKeySource(keySourceConfig()), tokenConfig());
+const authorizer = createAuthorizer(authorizerKeySource(keySourceConfig()), tokenConfig());
 // Start reading the keys during init (a CPU burst Lambda gives for free); a failure here is retried per request.
 void authorizer.keys.hydrate().catch(() => undefined);
 
