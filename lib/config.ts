@@ -3,7 +3,7 @@
  * (`cdk synth -c bcryptCost=12`, or `context` in cdk.json), then defaults.
  * Every tunable the functions read comes from SETTINGS and TOKEN_IDENTITY,
  * so a default or a range is never written twice; the few knobs only the
- * stack has (removal policy, key rotation, throttling, log retention) are
+ * stack has (removal policy, key rotation, throttling, logs, alarms) are
  * declared once here in the same shape.
  *
  * Validation happens at synth, before anything is built, and reports every
@@ -70,6 +70,40 @@ export const REMOVAL_POLICY = {
   description: "'retain' keeps the table and logs when the stack is deleted; 'destroy' (dev stacks) deletes them",
 } as const;
 
+/** Powertools log levels the functions may run at (POWERTOOLS_LOG_LEVEL). */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export const LOG_LEVEL = {
+  key: 'logLevel',
+  env: 'POWERTOOLS_LOG_LEVEL',
+  default: 'INFO' as LogLevelName,
+  description: 'log level of every function',
+} as const;
+
+export const DEBUG_LOG_SAMPLE_RATE = {
+  key: 'debugLogSampleRate',
+  env: 'POWERTOOLS_LOGGER_SAMPLE_RATE',
+  default: 0.01,
+  min: 0,
+  max: 1,
+  description: 'share of invocations that log at DEBUG whatever the log level (a new draw per invocation)',
+} as const;
+
+/** Where alarms notify: an email address (a topic is created and the address subscribed) or an existing SNS topic. */
+export type AlarmNotify = { readonly kind: 'email'; readonly address: string } | { readonly kind: 'topic'; readonly arn: string };
+
+export const ALARM_NOTIFY = {
+  key: 'alarmNotify',
+  description: 'where alarms send notifications: an email address, or the ARN of an SNS topic in the stack\'s region',
+} as const;
+
+/** Standard SNS topics only: CloudWatch alarms cannot notify FIFO topics. */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** One address, no display name, no spaces: what an SNS email subscription takes. */
+const EMAIL_ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
+const EMAIL_MAX_LENGTH = 254;
+
 /** Longest issuer or audience accepted; both travel in every token. */
 const IDENTITY_MAX_LENGTH = 256;
 
@@ -83,6 +117,10 @@ export interface WristbandConfig {
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly logRetentionDays: number;
+  readonly logLevel: LogLevelName;
+  readonly debugLogSampleRate: number;
+  /** Undefined: the alarms exist, and notify nobody. */
+  readonly alarmNotify: AlarmNotify | undefined;
 }
 
 /** What stack props may set: the same keys as the CDK context. */
@@ -92,6 +130,10 @@ export type WristbandConfigProps = Partial<
     audience: string;
     removalPolicy: RemovalPolicyName;
     logRetentionDays: number;
+    logLevel: LogLevelName;
+    debugLogSampleRate: number;
+    /** An email address or an SNS topic ARN. */
+    alarmNotify: string;
   }
 >;
 
@@ -103,6 +145,9 @@ export const CONFIG_KEYS: readonly string[] = [
   ...Object.values(STACK_SETTINGS).map((s) => s.key),
   LOG_RETENTION.key,
   REMOVAL_POLICY.key,
+  LOG_LEVEL.key,
+  DEBUG_LOG_SAMPLE_RATE.key,
+  ALARM_NOTIFY.key,
 ];
 
 export class ConfigError extends Error {
@@ -174,6 +219,9 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     throttlingRateLimit: stackValue('throttlingRateLimit'),
     throttlingBurstLimit: stackValue('throttlingBurstLimit'),
     logRetentionDays: logRetention(raw(LOG_RETENTION.key), problems),
+    logLevel: logLevel(raw(LOG_LEVEL.key), problems),
+    debugLogSampleRate: sampleRate(raw(DEBUG_LOG_SAMPLE_RATE.key), problems),
+    alarmNotify: alarmNotify(raw(ALARM_NOTIFY.key), problems),
   };
 
   // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
@@ -222,6 +270,35 @@ function logRetention(value: unknown, problems: string[]): number {
   if (parsed !== undefined && LOG_RETENTION_DAYS.includes(parsed)) return parsed;
   problems.push(`${LOG_RETENTION.key} must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${show(value)}`);
   return LOG_RETENTION.default;
+}
+
+function logLevel(value: unknown, problems: string[]): LogLevelName {
+  if (value === undefined || value === null) return LOG_LEVEL.default;
+  const upper = typeof value === 'string' ? value.trim().toUpperCase() : undefined;
+  if (upper !== undefined && (LOG_LEVELS as readonly string[]).includes(upper)) return upper as LogLevelName;
+  problems.push(`${LOG_LEVEL.key} must be one of ${LOG_LEVELS.join(', ')}, got ${show(value)}`);
+  return LOG_LEVEL.default;
+}
+
+/** A fraction from 0 to 1, as a number (props, cdk.json) or a decimal string (`-c debugLogSampleRate=0.05`). */
+function sampleRate(value: unknown, problems: string[]): number {
+  if (value === undefined || value === null) return DEBUG_LOG_SAMPLE_RATE.default;
+  const parsed =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isFinite(parsed) && parsed >= DEBUG_LOG_SAMPLE_RATE.min && parsed <= DEBUG_LOG_SAMPLE_RATE.max) return parsed;
+  problems.push(`${DEBUG_LOG_SAMPLE_RATE.key} must be a number from ${DEBUG_LOG_SAMPLE_RATE.min} to ${DEBUG_LOG_SAMPLE_RATE.max}, got ${show(value)}`);
+  return DEBUG_LOG_SAMPLE_RATE.default;
+}
+
+function alarmNotify(value: unknown, problems: string[]): AlarmNotify | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (SNS_TOPIC_ARN.test(text)) return { kind: 'topic', arn: text };
+  if (text.length <= EMAIL_MAX_LENGTH && EMAIL_ADDRESS.test(text)) return { kind: 'email', address: text };
+  problems.push(
+    `${ALARM_NOTIFY.key} must be an email address or a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${show(value)}`,
+  );
+  return undefined;
 }
 
 /** The configuration of a CDK app (or any construct): its context, overridden by `props`. */

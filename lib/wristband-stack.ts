@@ -1,6 +1,7 @@
 /**
  * The wristband stack: the table, the signing keys, one function per
- * handler, and the REST API in front of them. Everything it builds is read
+ * handler, the REST API in front of them, and the alarms and dashboard
+ * that watch them. Everything it builds is read
  * from the shared tables (ROUTES, SETTINGS, TABLE, GATEWAY_RESPONSES,
  * FUNCTION_SPECS), so the stack cannot drift from the code it deploys.
  */
@@ -11,6 +12,7 @@ import { SigningKeys } from './constructs/signing-keys';
 import { WristbandApi } from './constructs/wristband-api';
 import { removalPolicyOf } from './constructs/wristband-function';
 import { WristbandFunctions } from './constructs/wristband-functions';
+import { WristbandMonitoring } from './constructs/wristband-monitoring';
 import { WristbandTable } from './constructs/wristband-table';
 
 export const STACK_NAME = 'Wristband';
@@ -26,6 +28,7 @@ export class WristbandStack extends Stack {
   readonly signingKeys: SigningKeys;
   readonly functions: WristbandFunctions;
   readonly api: WristbandApi;
+  readonly monitoring: WristbandMonitoring;
 
   constructor(scope: Construct, id: string, props: WristbandStackProps) {
     super(scope, id, props);
@@ -43,9 +46,17 @@ export class WristbandStack extends Stack {
     const { authorizer, 'rotate-keys': _rotation, ...handlers } = this.functions.byName;
     this.api = new WristbandApi(this, 'Http', { config, handlers, authorizerFunction: authorizer });
 
+    this.monitoring = new WristbandMonitoring(this, 'Monitoring', {
+      config,
+      api: this.api,
+      functions: this.functions.byName,
+      table: this.table.table,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API (the stage URL, ending in /)' });
     new CfnOutput(this, 'JwksUrl', { value: this.api.jwksUrl, description: 'Public keys that verify access tokens' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table (for create-admin)' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard (docs/operations.md)' });
   }
 }
 

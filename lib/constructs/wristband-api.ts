@@ -2,7 +2,8 @@
  * The REST API: one resource and method per ROUTES entry with a Lambda
  * proxy integration, the TOKEN authorizer on every non-public route, the
  * contract's error bodies for everything API Gateway answers by itself,
- * CORS, stage throttling and JSON access logs.
+ * CORS, stage throttling, JSON access logs, X-Ray tracing and per-method
+ * metrics.
  *
  * TOKEN rather than REQUEST authorizer: the decision depends on the bearer
  * token alone, so API Gateway can cache it per token and refuse a missing
@@ -68,6 +69,8 @@ export function gatewayResponseOptions(spec: GatewayResponseSpec) {
 
 /** Access log lines as JSON: who called what, what came back, and why the gateway refused (never a header or body). */
 export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  // The dimension of the metrics the stack derives from these lines (GATEWAY_METRICS): unique per stack.
+  apiId: AccessLogField.contextApiId(),
   requestId: AccessLogField.contextRequestId(),
   extendedRequestId: AccessLogField.contextExtendedRequestId(),
   requestTime: AccessLogField.contextRequestTime(),
@@ -122,6 +125,10 @@ export class WristbandApi extends Construct {
         // Execution logs with data tracing would record Authorization headers and bodies: keep them off.
         loggingLevel: MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
+        // Per-method CloudWatch metrics: the dashboard's latency per route (custom-metric pricing; see docs/operations.md).
+        metricsEnabled: true,
+        // X-Ray from the edge: one trace per request, through the authorizer and the handler.
+        tracingEnabled: true,
       },
       defaultCorsPreflightOptions: {
         allowOrigins: [CORS_HEADERS['Access-Control-Allow-Origin']],

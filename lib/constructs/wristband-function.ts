@@ -5,20 +5,21 @@
  * and the IAM grants are written side by side here so that a function can
  * never be told about a resource it may not use, or the other way round.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
 import type { FunctionName } from '../../lambdas/shared/routes';
 import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
 import { TABLE } from '../../lambdas/shared/table-schema';
-import type { WristbandConfig } from '../config';
+import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
 
 /** The repository root: entry points, the lock file and esbuild are found from here. */
@@ -62,6 +63,12 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   env[TOKEN_IDENTITY.audience.env] = config.audience;
   env[WIRING_ENV.signingKeyCacheSeconds] = String(SIGNING_KEY_CACHE_SECONDS_DEFAULT);
   env.POWERTOOLS_SERVICE_NAME = SERVICE_NAME;
+  env[LOG_LEVEL.env] = config.logLevel;
+  env[DEBUG_LOG_SAMPLE_RATE.env] = String(config.debugLogSampleRate);
+  // The code names the namespace itself (METRICS_NAMESPACE); the variable says it to anyone reading the function's configuration.
+  env.POWERTOOLS_METRICS_NAMESPACE = METRICS_NAMESPACE;
+  // Tracers record handler responses by default; ours hold tokens, keys and personal data. tracing.ts never records them either.
+  env.POWERTOOLS_TRACER_CAPTURE_RESPONSE = 'false';
   // Stack traces point at the TypeScript sources, not at minified lines.
   env.NODE_OPTIONS = '--enable-source-maps';
   return env;
@@ -107,6 +114,8 @@ export class WristbandFunction extends NodejsFunction {
       environment[WIRING_ENV.dynamoEndpoint] = '';
     }
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
+    // The `stack` dimension of every metric: two wristband stacks in one account and region keep apart.
+    environment[METRICS_STACK_ENV] = Stack.of(scope).stackName;
 
     super(scope, id, {
       entry: handlerEntry(props.name),
@@ -119,6 +128,8 @@ export class WristbandFunction extends NodejsFunction {
       role,
       logGroup,
       environment,
+      // X-Ray: the Lambda service traces every invocation; tracing.ts adds handler, DynamoDB, Secrets Manager and SSM subsegments.
+      tracing: Tracing.ACTIVE,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {

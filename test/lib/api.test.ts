@@ -167,8 +167,8 @@ describe('the outputs', () => {
   const outputs = template.findOutputs('*');
   const joined = (value: unknown) => JSON.stringify(value);
 
-  it('are ApiUrl, JwksUrl and TableName only', () => {
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'JwksUrl', 'TableName']);
+  it('are ApiUrl, JwksUrl, TableName and DashboardName only', () => {
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'DashboardName', 'JwksUrl', 'TableName']);
   });
 
   it('give the stage URL as ApiUrl', () => {

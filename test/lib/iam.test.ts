@@ -8,6 +8,9 @@ import { grant, logicalId, permissionsOf, resolved, synth } from './synth';
  * What each function may do, derived from FUNCTION_SPECS independently of
  * the construct that writes the policies: the two must agree exactly.
  */
+/** Active tracing: X-Ray takes segments on no resource, so these two are granted on `*` (the only way IAM allows them). */
+const XRAY = [grant('xray:PutTraceSegments', '*'), grant('xray:PutTelemetryRecords', '*')];
+
 describe('IAM boundaries', () => {
   const { stack, template } = synth();
   const names = functionNames();
@@ -22,7 +25,7 @@ describe('IAM boundaries', () => {
   function expected(name: FunctionName): Set<string> {
     const spec = FUNCTION_SPECS[name];
     const logGroupArn = resolved(stack, stack.functions.byName[name].functionLogGroup.logGroupArn);
-    const out = [grant('logs:CreateLogStream', logGroupArn), grant('logs:PutLogEvents', logGroupArn)];
+    const out = [grant('logs:CreateLogStream', logGroupArn), grant('logs:PutLogEvents', logGroupArn), ...XRAY];
     for (const action of spec.table ?? []) out.push(grant(action, tableArn));
     if (spec.index) out.push(grant('dynamodb:Query', indexArn));
     if (spec.publicKeys) out.push(grant('ssm:GetParameter', parameterArn));
@@ -58,7 +61,7 @@ describe('IAM boundaries', () => {
     expect(actions.filter((a) => a!.startsWith('dynamodb:'))).toEqual([]);
     expect(actions.filter((a) => a!.startsWith('secretsmanager:'))).toEqual([]);
     expect(permissions(name)).toContain(grant('ssm:GetParameter', parameterArn));
-    expect(actions.filter((a) => !a!.startsWith('logs:'))).toEqual(['ssm:GetParameter']);
+    expect(actions.filter((a) => !a!.startsWith('logs:') && !a!.startsWith('xray:'))).toEqual(['ssm:GetParameter']);
   });
 
   it('lets only login, refresh and rotate-keys read the signing key', () => {
@@ -75,11 +78,11 @@ describe('IAM boundaries', () => {
     expect(writers).toEqual(['rotate-keys']);
   });
 
-  it('grants no wildcard action, and no wildcard resource beyond GetRandomPassword', () => {
+  it('grants no wildcard action, and no wildcard resource beyond GetRandomPassword and X-Ray', () => {
     for (const name of names) {
       for (const permission of permissions(name)) {
         expect(permission).not.toMatch(/^\S*\*/);
-        if (permission.endsWith(' on "*"')) expect(permission).toBe(grant('secretsmanager:GetRandomPassword', '*'));
+        if (permission.endsWith(' on "*"')) expect([grant('secretsmanager:GetRandomPassword', '*'), ...XRAY]).toContain(permission);
       }
     }
   });
