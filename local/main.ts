@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Pretty, human-readable logs unless told otherwise (Powertools' dev mode).
   process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
+  // Metrics are EMF lines on stdout, for CloudWatch: noise between these lines. POWERTOOLS_METRICS_DISABLED=false shows them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const dataDir = process.env.DATA_DIR || '.data';
   const stack = await startLocalStack({
     dataDir,

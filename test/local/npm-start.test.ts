@@ -16,7 +16,8 @@ function start(dataDir: string): Promise<{ child: ChildProcessWithoutNullStreams
   const child = spawn('npm', ['start', '--silent'], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, BCRYPT_COST: '4', POWERTOOLS_LOG_LEVEL: 'WARN' },
+    // Metrics left to the local stack's own default (the test setup turns them off for every test).
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, BCRYPT_COST: '4', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: undefined },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -60,6 +61,8 @@ it('starts, serves the walkthrough, prints the demo accounts, stops cleanly on S
   const loginResponse = await api('POST', '/login', { body: { email: 'alice@example.com', password: 'alice-local-pass' } });
   expect(loginResponse.status).toBe(200);
   const token = loginResponse.json.accessToken as string;
+  // A login counts a metric; the local stack keeps EMF lines out of its output.
+  expect(first.output()).not.toContain('"_aws"');
   const profile = await api('GET', '/api/profile', { token });
   expect(profile.status).toBe(200);
   expect(profile.json.user.email).toBe('alice@example.com');
