@@ -6,7 +6,7 @@
  * stack running (`npm start`, same DATA_DIR), the function talks to its
  * DynamoDB and uses its keys.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
 
   <function>             a logical id of the synthesized template, or a name:
                          ${FUNCTION_NAMES.join(', ')}
-  event.json             the event (also -e/--event); "-" or piped stdin reads it from stdin;
+  event.json             the event (also -e/--event); "-", a shell pipe or a redirect reads stdin;
                          with neither, events/<function>.json, else {}
   -t, --template <file>  use this template as it is (default: cdk.out/Wristband.template.json,
                          synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json)
@@ -36,6 +36,20 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Whether stdin is a shell pipe or a redirected file (`… | npm run invoke`,
+ * `< event.json`): read it then. A terminal, /dev/null or a socket another
+ * program left open is not read without `-`, so nothing waits forever.
+ */
+function stdinIsPiped(): boolean {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFIFO() || stat.isFile();
+  } catch {
+    return false;
+  }
 }
 
 function parseEvent(text: string, source: string): unknown {
@@ -105,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (!existsSync(userPath(file))) throw new UsageError(`no event file ${file}`);
       event = parseEvent(readFileSync(userPath(file), 'utf8'), file);
     } else {
-      const piped = process.stdin.isTTY ? '' : await readStdin();
+      const piped = stdinIsPiped() ? await readStdin() : '';
       const sample = sampleEventFile(fn);
       if (piped.trim() !== '') event = parseEvent(piped, 'stdin');
       else if (sample) {

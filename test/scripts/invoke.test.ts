@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { allowedResources, apiStageArn } from '../../lambdas/authorizer/policy';
 import type { RotationEvent } from '../../lambdas/keys/rotation';
-import { WIRING_ENV } from '../../lambdas/shared/settings';
+import { SETTINGS, WIRING_ENV } from '../../lambdas/shared/settings';
+import { FUNCTION_SPECS } from '../../lib/function-specs';
 import { EVENTS_DIR } from '../../scripts/events/main';
 import { fillPlaceholders } from '../../scripts/events/placeholders';
 import { NEW_USER, sampleEvents, SAMPLE_SIGNING_KEY_SECRET_ARN } from '../../scripts/events/samples';
@@ -71,7 +72,12 @@ function http(report: InvokeReport, logs: string): { status: number; body: any; 
   return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : '', headers: result.headers ?? {} };
 }
 
-const tokenPair = { accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 };
+const tokenPair = {
+  accessToken: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+  refreshToken: expect.any(String),
+  tokenType: 'Bearer',
+  expiresIn: SETTINGS.accessTokenTtlSeconds.default,
+};
 const user = (email: string, role: string) => ({ id: expect.any(String), email, role, createdAt: expect.any(String) });
 
 type Check = (report: InvokeReport, logs: string) => Promise<void> | void;
@@ -184,7 +190,7 @@ describe('npm run invoke on the command line', () => {
     expect(pair).toMatchObject(tokenPair);
     expect(stderr).toMatch(/START RequestId: \S+ Version: \$LATEST/);
     expect(stderr).toContain('"message":"login succeeded"');
-    expect(stderr).toMatch(/REPORT RequestId: .*Duration: \d+ ms\tMemory Size: 1769 MB/);
+    expect(stderr).toMatch(new RegExp(`REPORT RequestId: .*Duration: \\d+ ms\tMemory Size: ${FUNCTION_SPECS.login.memoryMb} MB`));
     accessToken = pair.accessToken;
   });
 
