@@ -1,0 +1,174 @@
+/**
+ * No secret in any log line. Every function runs at DEBUG with metrics on,
+ * through its successes and its refusals, with passwords, refresh tokens,
+ * access tokens (in bodies and Authorization headers) and private key
+ * material passing through it; then everything it wrote to stdout and
+ * stderr is searched for each of those secrets, and for the password hash
+ * and refresh-token hashes it stored.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { functionNames } from '../../../lib/constructs/wristband-functions';
+import { LOCAL_KEY_FILES } from '../../../lambdas/keys/key-store';
+import { parseSigningKey } from '../../../lambdas/keys/key-set';
+import type { FunctionName } from '../../../lambdas/shared/routes';
+import { keys } from '../../../lambdas/shared/table-schema';
+import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
+import { context, proxyEvent, withCaller } from '../../support/events';
+import { FakeSecrets } from '../keys/fake-secrets';
+import { captureOutput, type Capture } from '../shared/output-capture';
+
+type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+type Authorizer = (event: APIGatewayTokenAuthorizerEvent, context?: Context) => Promise<unknown>;
+
+const PASSWORD = 'correct horse battery staple 42';
+const WRONG_PASSWORD = 'incorrect horse battery staple 43';
+const EMAIL = `secrets-${Date.now()}@example.com`;
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+let env: TestEnvironment;
+let capture: Capture;
+/** Every secret that passed through a function, by what it is. */
+const secrets = new Map<string, string>();
+/** The functions that ran. */
+const exercised = new Set<FunctionName>();
+
+async function load<T>(name: FunctionName): Promise<T> {
+  exercised.add(name);
+  return ((await import(`../../../lambdas/handlers/${name}`)) as { handler: T }).handler;
+}
+
+const post = (json: unknown, headers: Record<string, string> = {}) =>
+  proxyEvent({ httpMethod: 'POST', json, headers: { 'Content-Type': 'application/json', ...headers } });
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+beforeAll(async () => {
+  jest.resetModules();
+  env = await setUpEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
+  capture = captureOutput();
+});
+
+afterAll(() => capture.restore());
+
+describe('every function, fed secrets at DEBUG', () => {
+  it('runs the HTTP functions through their successes and refusals', async () => {
+    const call = async (name: FunctionName, event: APIGatewayProxyEvent) => (await load<Handler>(name))(event, context(name));
+    secrets.set('password', PASSWORD).set('wrong password', WRONG_PASSWORD);
+
+    expect((await call('root', proxyEvent())).statusCode).toBe(200);
+    expect((await call('register', post({ email: EMAIL, password: PASSWORD, name: 'Sec Ret' }))).statusCode).toBe(201);
+    expect((await call('register', post({ email: EMAIL, password: PASSWORD }))).statusCode).toBe(409);
+    expect((await call('register', post({ email: `other-${EMAIL}`, password: 'password' }))).statusCode).toBe(400);
+    expect((await call('login', post({ email: EMAIL, password: WRONG_PASSWORD }))).statusCode).toBe(401);
+    expect((await call('login', proxyEvent({ httpMethod: 'POST', body: `{"email":"${EMAIL}","password":"${PASSWORD}"`, headers: { 'Content-Type': 'application/json' } }))).statusCode).toBe(400);
+
+    const login = await call('login', post({ email: EMAIL, password: PASSWORD }));
+    expect(login.statusCode).toBe(200);
+    const first = JSON.parse(login.body) as { accessToken: string; refreshToken: string };
+    const refreshed = await call('refresh', post({ refreshToken: first.refreshToken }));
+    expect(refreshed.statusCode).toBe(200);
+    const second = JSON.parse(refreshed.body) as { accessToken: string; refreshToken: string };
+    expect((await call('refresh', post({ refreshToken: first.refreshToken }))).statusCode).toBe(401);
+    expect((await call('logout', post({ refreshToken: second.refreshToken }))).statusCode).toBe(204);
+    for (const [what, token] of [
+      ['access token', first.accessToken],
+      ['refreshed access token', second.accessToken],
+    ] as const) {
+      secrets.set(what, token).set(`${what} signature`, token.split('.')[2]!);
+    }
+    secrets.set('refresh token', first.refreshToken).set('rotated refresh token', second.refreshToken);
+    secrets.set('refresh token hash', sha256(first.refreshToken)).set('rotated refresh token hash', sha256(second.refreshToken));
+
+    const account = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: keys.account(EMAIL).pk }, sk: { S: 'ACCOUNT' } } }));
+    secrets.set('password hash', account.Item!.passwordHash!.S!);
+    const userId = account.Item!.userId!.S!;
+
+    const asUser = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(second.accessToken) } }, userId, 'user');
+    const asAdmin = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(first.accessToken) } }, userId, 'admin');
+    expect((await call('jwks', proxyEvent())).statusCode).toBe(200);
+    expect((await call('profile', asUser(proxyEvent()))).statusCode).toBe(200);
+    expect((await call('create-order', asUser(post({ items: [{ sku: 'secret-sku', quantity: 1 }] })))).statusCode).toBe(201);
+    expect((await call('list-orders', asUser(proxyEvent()))).statusCode).toBe(200);
+    expect((await call('admin', asUser(proxyEvent()))).statusCode).toBe(403);
+    expect((await call('admin', asAdmin(proxyEvent()))).statusCode).toBe(200);
+    expect((await call('list-users', asAdmin(proxyEvent()))).statusCode).toBe(200);
+    const user = (path: string) => ({ pathParameters: { id: userId }, path });
+    expect((await call('set-user-role', asAdmin({ ...post({ role: 'admin' }), ...user(`/api/users/${userId}/role`), httpMethod: 'PUT' }))).statusCode).toBe(200);
+    expect((await call('delete-user', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}`) }))).statusCode).toBe(204);
+
+    const authorizer = await load<Authorizer>('authorizer');
+    const methodArn = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api/profile';
+    const authorize = (header: string) => authorizer({ type: 'TOKEN', authorizationToken: header, methodArn }, context('authorizer'));
+    await expect(authorize(`Bearer ${second.accessToken}`)).resolves.toMatchObject({ principalId: userId });
+    const [h, p, signature] = second.accessToken.split('.') as [string, string, string];
+    const tampered = `${h}.${p}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    secrets.set('tampered access token', tampered);
+    await expect(authorize(`Bearer ${tampered}`)).rejects.toThrow('Unauthorized');
+    await expect(authorize(`Bearer ${second.accessToken}x`)).rejects.toThrow('Unauthorized');
+    await expect(authorize(`Basic ${Buffer.from(`${EMAIL}:${PASSWORD}`).toString('base64')}`)).rejects.toThrow('Unauthorized');
+    secrets.set('basic credentials', Buffer.from(`${EMAIL}:${PASSWORD}`).toString('base64'));
+
+    const signingKey = parseSigningKey(readFileSync(join(env.keysDir, LOCAL_KEY_FILES.signingKey), 'utf8'));
+    secrets.set('local private key', signingKey.privateJwk.d);
+  });
+
+  describe('the rotation function', () => {
+    const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+    let fake: FakeSecrets;
+    let server: Awaited<ReturnType<FakeSecrets['listen']>>;
+
+    beforeAll(async () => {
+      fake = new FakeSecrets(SECRET_ARN, '/wristband/test/public-keys');
+      server = await fake.listen();
+      jest.resetModules();
+      delete process.env.LOCAL_KEYS_DIR;
+      Object.assign(process.env, {
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing-secret-access-key',
+        AWS_ENDPOINT_URL: server.endpoint,
+        SIGNING_KEY_SECRET_ID: SECRET_ARN,
+        PUBLIC_KEYS_PARAMETER: '/wristband/test/public-keys',
+      });
+    });
+
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it('runs a rotation and a refused event', async () => {
+      const rotate = await load<(event: unknown) => Promise<void>>('rotate-keys');
+      fake.startRotation('token-1');
+      for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await rotate({ SecretId: SECRET_ARN, ClientRequestToken: 'token-1', Step });
+      await expect(rotate({ SecretId: `${SECRET_ARN}-other`, ClientRequestToken: 'token-2', Step: 'createSecret' })).rejects.toThrow();
+
+      const rotated = parseSigningKey(fake.getSecretValue({ stage: 'AWSCURRENT' }).value);
+      secrets.set('rotated private key', rotated.privateJwk.d).set('AWS secret access key', 'testing-secret-access-key');
+    });
+  });
+
+  it('exercised every function of the stack', () => {
+    expect([...exercised].sort()).toEqual(functionNames().sort());
+  });
+
+  it('wrote logs at every level it was fed, and metrics, so the search below is not vacuous', () => {
+    const text = capture.text();
+    const levels = new Set(capture.logLines().map((line) => line.level));
+
+    expect([...levels].sort()).toEqual(expect.arrayContaining(['DEBUG', 'INFO', 'WARN']));
+    for (const message of ['login succeeded', 'refresh token reuse: family revoked', 'request refused', 'token rejected', 'rotation step']) expect(text).toContain(message);
+    expect(capture.metrics().length).toBeGreaterThan(5);
+  });
+
+  it('wrote none of the secrets, anywhere', () => {
+    const text = capture.text();
+    expect(secrets.size).toBeGreaterThanOrEqual(15);
+    for (const [what, secret] of secrets) {
+      expect(secret.length).toBeGreaterThanOrEqual(8);
+      expect([what, text.includes(secret)]).toEqual([what, false]);
+    }
+  });
+});
