@@ -9,7 +9,6 @@
  * - API Gateway: LocalGateway, calling the same handler modules and the same
  *   authorizer the stack bundles.
  */
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -22,7 +21,7 @@ import { passwordConfig, readSettings } from '../lambdas/shared/config';
 import { createDb, type Db } from '../lambdas/shared/dynamo';
 import { ROUTES } from '../lambdas/shared/routes';
 import { WIRING_ENV } from '../lambdas/shared/settings';
-import { createTableInput } from '../lambdas/shared/table-schema';
+import { ensureTable } from './table';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 
 export const DEMO_ACCOUNTS = [
@@ -131,15 +130,6 @@ async function loadHandler<T>(name: string): Promise<T> {
   const module = (await import(`../lambdas/handlers/${name}`)) as { handler?: T };
   if (typeof module.handler !== 'function') throw new Error(`lambdas/handlers/${name}.ts has no handler export`);
   return module.handler;
-}
-
-async function ensureTable(db: Db): Promise<void> {
-  try {
-    await db.client.send(new DescribeTableCommand({ TableName: db.tableName }));
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    await db.client.send(new CreateTableCommand(createTableInput(db.tableName)));
-  }
 }
 
 /** On an empty database only: the two demo accounts the contract names. */

@@ -3,7 +3,6 @@
  * key directory, and the environment the handlers read at import. Call
  * `setUpEnvironment()` in beforeAll, then import handlers.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { join } from 'node:path';
 import { ensureLocalKeys } from '../../lambdas/keys/local-keys';
 import { createDb, type Db } from '../../lambdas/shared/dynamo';
 import { WIRING_ENV } from '../../lambdas/shared/settings';
-import { createTableInput } from '../../lambdas/shared/table-schema';
+import { ensureTable } from '../../local/table';
 
 export interface TestEnvironment {
   readonly db: Db;
@@ -30,7 +29,7 @@ export function dynaliteEndpoint(): string {
 export async function createTestTable(): Promise<Db> {
   const tableName = `t-${randomUUID()}`;
   const db = createDb({ tableName, endpoint: dynaliteEndpoint(), region: 'local' });
-  await db.client.send(new CreateTableCommand(createTableInput(tableName)));
+  await ensureTable(db);
   return db;
 }
 
