@@ -59,6 +59,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // `npm start` runs us under npm and a shell; a supervisor that signals only npm takes both away without
+  // passing the signal on. An orphan must not keep the port and the database open: stop as if signalled.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(orphanWatch);
+      shutdown('parent process exited');
+    }
+  }, 500);
+  orphanWatch.unref();
 }
 
 main().catch((error: unknown) => {

@@ -82,3 +82,14 @@ it('starts, serves the walkthrough, prints the demo accounts, stops cleanly on S
   }
   expect(second.output()).toContain('stopped; everything written is kept');
 }, 120_000);
+
+it('stops cleanly when a supervisor signals only npm, which does not pass the signal on', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wristband-npm-start-'));
+  const running = await start(dataDir);
+  await new Promise<void>((resolve) => {
+    running.child.once('close', () => resolve());
+    running.child.kill('SIGTERM'); // npm's own process only
+  });
+  expect(running.output()).toContain('parent process exited: stopping');
+  expect(running.output()).toContain('stopped; everything written is kept');
+}, 60_000);
