@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOG_RETENTION, REMOVAL_POLICY, STACK_SETTINGS } from '../../lib/config';
+import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, STACK_SETTINGS } from '../../lib/config';
 import { SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 
@@ -38,6 +38,17 @@ it('lists the issuer, audience and stack-only settings with their defaults', () 
   }
   expect(row(LOG_RETENTION.key)[2]).toBe(String(LOG_RETENTION.default));
   expect(row(REMOVAL_POLICY.key)[2]).toBe(`\`${REMOVAL_POLICY.default}\``);
+});
+
+it('lists the operations settings: log level, debug log sampling, where alarms notify', () => {
+  expect(row(LOG_LEVEL.key).slice(1, 4)).toEqual([`\`${LOG_LEVEL.env}\``, `\`${LOG_LEVEL.default}\``, LOG_LEVELS.map((l) => `\`${l}\``).join(', ').replace(/, ([^,]+)$/, ' or $1')]);
+  expect(row(DEBUG_LOG_SAMPLE_RATE.key).slice(1, 4)).toEqual([
+    `\`${DEBUG_LOG_SAMPLE_RATE.env}\``,
+    String(DEBUG_LOG_SAMPLE_RATE.default),
+    `${DEBUG_LOG_SAMPLE_RATE.min}–${DEBUG_LOG_SAMPLE_RATE.max}`,
+  ]);
+  expect(row(ALARM_NOTIFY.key).slice(1, 3)).toEqual(['–', 'none']);
+  expect(readme).toContain('[docs/operations.md](docs/operations.md)');
 });
 
 it('names the demo accounts the local stack creates', () => {
