@@ -18,13 +18,20 @@ export interface ColdFigures {
   readonly medianMs: number;
   /** medianMs minus the empty process's median: what the authorizer adds. */
   readonly addedMs: number;
+  /**
+   * The same for CPU time (user + system, all threads): what the work
+   * costs, without the waits. Much less sensitive to other load on the
+   * machine than wall time, so a cross-check when the machine is busy.
+   */
+  readonly addedCpuMs: number;
   /** Key-source requests per process (1: one read at cold start, as intended). */
   readonly keyReadsPerProcess: number;
   readonly samplesMs: number[];
+  readonly cpuSamplesMs: number[];
 }
 
 export interface ColdResults {
-  readonly empty: { readonly medianMs: number; readonly samplesMs: number[] };
+  readonly empty: { readonly medianMs: number; readonly medianCpuMs: number; readonly samplesMs: number[]; readonly cpuSamplesMs: number[] };
   readonly authorizers: Record<AuthorizerId, ColdFigures>;
 }
 
@@ -35,15 +42,16 @@ export async function benchCold(ctx: BenchContext): Promise<ColdResults> {
   const env = { ...ctx.functionEnv, ...authorizerEnv(ctx.keyServer) };
   const variants: Variant[] = ['empty', ...AUTHORIZERS.map((a) => a.id)];
   const samples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+  const cpuSamples = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
   const reads = Object.fromEntries(variants.map((v) => [v, 0])) as Record<Variant, number>;
   const counts = ctx.keyServer.counts;
 
-  const once = async (variant: Variant): Promise<number> => {
+  const once = async (variant: Variant): Promise<{ ms: number; cpuMs: number }> => {
     const bundle = variant === 'empty' ? '-' : ctx.authorizerBundles[variant].file;
     const before = counts.ssm + counts.jwks + counts.refused;
-    const { ms } = await runChild<{ ms: number }>(ctx.scripts.cold, [bundle, token as string, METHOD_ARN], { env, timeoutMs: 30_000 });
+    const result = await runChild<{ ms: number; cpuMs: number }>(ctx.scripts.cold, [bundle, token as string, METHOD_ARN], { env, timeoutMs: 30_000 });
     reads[variant] += counts.ssm + counts.jwks + counts.refused - before;
-    return ms;
+    return result;
   };
 
   // One unmeasured round: the file cache and the key stand-in warm up.
@@ -53,17 +61,32 @@ export async function benchCold(ctx: BenchContext): Promise<ColdResults> {
   const random = seededRandom(11);
   for (let round = 1; round <= ctx.settings.coldProcesses; round++) {
     if (round === 1 || round % 5 === 0) progress(`cold: round ${round}/${ctx.settings.coldProcesses}`);
-    for (const variant of shuffle([...variants], random)) samples[variant].push(await once(variant));
+    for (const variant of shuffle([...variants], random)) {
+      const { ms, cpuMs } = await once(variant);
+      samples[variant].push(ms);
+      cpuSamples[variant].push(cpuMs);
+    }
   }
 
   const emptyMs = median(samples.empty);
+  const emptyCpuMs = median(cpuSamples.empty);
   const n = ctx.settings.coldProcesses;
   return {
-    empty: { medianMs: emptyMs, samplesMs: samples.empty },
+    empty: { medianMs: emptyMs, medianCpuMs: emptyCpuMs, samplesMs: samples.empty, cpuSamplesMs: cpuSamples.empty },
     authorizers: Object.fromEntries(
       AUTHORIZERS.map((a) => {
         const medianMs = median(samples[a.id]);
-        return [a.id, { medianMs, addedMs: medianMs - emptyMs, keyReadsPerProcess: reads[a.id] / n, samplesMs: samples[a.id] }];
+        return [
+          a.id,
+          {
+            medianMs,
+            addedMs: medianMs - emptyMs,
+            addedCpuMs: median(cpuSamples[a.id]) - emptyCpuMs,
+            keyReadsPerProcess: reads[a.id] / n,
+            samplesMs: samples[a.id],
+            cpuSamplesMs: cpuSamples[a.id],
+          },
+        ];
       }),
     ) as Record<AuthorizerId, ColdFigures>,
   };

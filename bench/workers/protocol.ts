@@ -41,5 +41,7 @@ export interface LoginJob {
 
 export interface LoginResult {
   readonly handlerMs: readonly number[];
+  /** CPU time the handler's process spent in each timed login (the rest is waiting on DynamoDB and the scheduler). */
+  readonly handlerCpuMs: readonly number[];
   readonly bcryptMs: readonly number[];
 }
