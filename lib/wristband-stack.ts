@@ -14,6 +14,7 @@ import { removalPolicyOf } from './constructs/wristband-function';
 import { WristbandFunctions } from './constructs/wristband-functions';
 import { WristbandMonitoring } from './constructs/wristband-monitoring';
 import { WristbandTable } from './constructs/wristband-table';
+import { acknowledgeSecurityFindings } from './security-checks';
 
 export const STACK_NAME = 'Wristband';
 
@@ -57,6 +58,9 @@ export class WristbandStack extends Stack {
     new CfnOutput(this, 'JwksUrl', { value: this.api.jwksUrl, description: 'Public keys that verify access tokens' });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'DynamoDB table (for create-admin)' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard (docs/operations.md)' });
+
+    // The cdk-nag findings this stack accepts, each with its reason (lib/security-checks.ts).
+    acknowledgeSecurityFindings(this);
   }
 }
 

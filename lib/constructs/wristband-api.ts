@@ -97,6 +97,7 @@ export class WristbandApi extends Construct {
   readonly api: RestApi;
   readonly authorizer: TokenAuthorizer;
   readonly accessLogs: LogGroup;
+  readonly executionLogs: LogGroup;
   /** Method per route, keyed `METHOD path` as in ROUTES. */
   readonly methods: ReadonlyMap<string, Method>;
   readonly gatewayResponses: readonly GatewayResponse[];
@@ -122,8 +123,9 @@ export class WristbandApi extends Construct {
         throttlingBurstLimit: config.throttlingBurstLimit,
         accessLogDestination: new LogGroupLogDestination(this.accessLogs),
         accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-        // Execution logs with data tracing would record Authorization headers and bodies: keep them off.
-        loggingLevel: MethodLoggingLevel.OFF,
+        // Execution logs for errors only (authorizer and integration failures, with their cause); API Gateway redacts
+        // Authorization headers in them. Data tracing would record request and response bodies (passwords, tokens): off.
+        loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         // Per-method CloudWatch metrics: the dashboard's latency per route (custom-metric pricing; see docs/operations.md).
         metricsEnabled: true,
@@ -138,6 +140,12 @@ export class WristbandApi extends Construct {
     });
     // RestApi adds an unnamed "Endpoint" output; the stack's ApiUrl output is the one to read.
     this.api.node.tryRemoveChild('Endpoint');
+    // The group API Gateway writes execution logs to, created here so that it gets our retention, not "never expire".
+    this.executionLogs = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE_NAME}`,
+      retention: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
+    });
 
     this.authorizer = new TokenAuthorizer(this, 'Authorizer', {
       handler: props.authorizerFunction,

@@ -143,7 +143,7 @@ describe('the stage', () => {
     expect(JSON.stringify(AccessLogSetting.DestinationArn)).toContain(logicalId(stack, stack.api.accessLogs));
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', principalId: '$context.authorizer.principalId' });
     expect(Object.values(format).every((v) => typeof v === 'string' && v.startsWith('$context.'))).toBe(true);
-    expect(MethodSettings[0]).toMatchObject({ LoggingLevel: 'OFF', DataTraceEnabled: false });
+    expect(MethodSettings[0]).toMatchObject({ LoggingLevel: 'ERROR', DataTraceEnabled: false });
   });
 
   it('keeps access logs for the retention period', () => {

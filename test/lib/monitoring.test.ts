@@ -78,7 +78,8 @@ describe('logs and metrics settings of the functions', () => {
 
   it('set a retention period on every log group, and every function logs to one of them', () => {
     const groups = resources('AWS::Logs::LogGroup');
-    expect(Object.keys(groups).length).toBe(functionNames().length + 1);
+    // One per function, plus the API's access logs and its execution logs.
+    expect(Object.keys(groups).length).toBe(functionNames().length + 2);
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
     for (const fn of Object.values(resources('AWS::Lambda::Function'))) expect(Object.keys(groups)).toContain(fn.Properties.LoggingConfig.LogGroup.Ref);
   });
