@@ -164,7 +164,10 @@ export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()):
   const authorizer = (event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
   const sub = stringField(authorizer, 'principalId');
   const role = stringField(authorizer, 'role');
-  const exp = Number((authorizer as { exp?: unknown } | null | undefined)?.exp);
+  const rawExp = (authorizer as { exp?: unknown } | null | undefined)?.exp;
+  // API Gateway hands context values over as strings; anything that is not one (or a number) is no exp. Number() of an
+  // arbitrary object can even throw (no usable toString/valueOf), and nothing here may become a 500.
+  const exp = typeof rawExp === 'string' || typeof rawExp === 'number' ? Number(rawExp) : Number.NaN;
   // Only reachable when a protected route is wired without the authorizer: refuse, never guess.
   if (!sub || !isRole(role) || !Number.isFinite(exp)) throw new UnauthorizedError('no authorizer context');
   clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');

@@ -115,7 +115,17 @@ describe('callerOf', () => {
     expect(callerOf(event, 1004 * 1000)).toEqual({ sub: 'u1', role: 'user' });
   });
 
-  it.each([[{ exp }], [{ principalId: 'u1', exp }], [{ principalId: 'u1', role: 'root', exp }], [{ principalId: '', role: 'user', exp }], [{ principalId: 'u1', role: 'user' }], [{ principalId: 'u1', role: 'user', exp: 'soon' }]])(
+  it.each([
+    [{ exp }],
+    [{ principalId: 'u1', exp }],
+    [{ principalId: 'u1', role: 'root', exp }],
+    [{ principalId: '', role: 'user', exp }],
+    [{ principalId: 'u1', role: 'user' }],
+    [{ principalId: 'u1', role: 'user', exp: 'soon' }],
+    // Found by test/fuzz: Number() of an object without a usable toString throws.
+    [{ principalId: 'u1', role: 'user', exp: { toString: null } }],
+    [{ principalId: 'u1', role: 'user', exp: [String(Math.floor(Date.now() / 1000) + 60)] }],
+  ])(
     'refuses a missing or bad context %j with 401',
     (authorizer) => {
       expect(() => callerOf(proxyEvent({ requestContext: { authorizer } as never }))).toThrow(expect.objectContaining({ code: 'unauthorized' }));
