@@ -135,7 +135,7 @@ describe('the stage', () => {
     });
   });
 
-  it('writes JSON access logs to its own log group, without execution logs or data traces', () => {
+  it('writes JSON access logs to its own log group, execution logs for errors only, no data traces', () => {
     const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
     const { AccessLogSetting, MethodSettings } = stage!.Properties;
     const format = JSON.parse(AccessLogSetting.Format);
