@@ -13,6 +13,8 @@ import { ROUTES, type FunctionName } from '../../lambdas/shared/routes';
 import { functionLogicalId, logicalId, synth } from './synth';
 
 const { stack, template } = synth();
+/** One synth for every configured value this file checks: synths are what make these tests slow. */
+const configured = synth({ context: { logLevel: 'debug', debugLogSampleRate: '0.5', alarmNotify: 'ops@example.com' } });
 const resources = (type: string) => template.findResources(type);
 const alarmNamed = (t: Template, name: string) => {
   const found = Object.entries(t.findResources('AWS::CloudWatch::Alarm')).filter(([, r]) => r.Properties.AlarmName === name);
@@ -70,7 +72,6 @@ describe('logs and metrics settings of the functions', () => {
   });
 
   it('take the log level and the sample rate from the configuration', () => {
-    const configured = synth({ context: { logLevel: 'debug', debugLogSampleRate: '0.5' } });
     for (const name of functionNames()) {
       expect(envOf(configured.template, configured.stack, name)).toMatchObject({ POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_SAMPLE_RATE: '0.5' });
     }
@@ -203,7 +204,7 @@ describe('the alarms', () => {
   });
 
   it('with an email: a topic (TLS only) with the address subscribed, notified on alarm and on recovery by every alarm but the parts of Throttles', () => {
-    const { stack: s, template: t } = synth({ context: { alarmNotify: 'ops@example.com' } });
+    const { stack: s, template: t } = configured;
     const topicRef = { Ref: logicalId(s, s.monitoring.topic as never) };
 
     t.resourceCountIs('AWS::SNS::Topic', 1);
