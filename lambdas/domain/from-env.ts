@@ -5,16 +5,20 @@
  */
 import { keySourceConfig, tableConfig, tokenConfig } from '../shared/config';
 import { createDb, type Db } from '../shared/dynamo';
-import { createKeyStore } from '../keys/key-store';
+import { traceDynamoDb } from '../shared/tracing';
+import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
 import { RefreshTokens } from './refresh-tokens';
 import { Sessions } from './sessions';
 
 let db: Db | undefined;
 
-/** One DynamoDB client per process. */
+/** One DynamoDB client per process, its calls traced as X-Ray subsegments when tracing is on. */
 export function dbFromEnv(): Db {
-  db ??= createDb(tableConfig());
+  if (!db) {
+    const created = createDb(tableConfig());
+    db = { ...created, client: traceDynamoDb(created.client) };
+  }
   return db;
 }
 
@@ -24,6 +28,6 @@ export function sessionsFromEnv(): Sessions {
   const tokens = tokenConfig();
   return new Sessions(
     new RefreshTokens(dbFromEnv(), tokens),
-    new AccessTokenIssuer(createKeyStore(keys), tokens, keys.signingKeyCacheSeconds),
+    new AccessTokenIssuer(createTracedKeyStore(keys), tokens, keys.signingKeyCacheSeconds),
   );
 }

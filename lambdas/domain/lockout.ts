@@ -11,6 +11,8 @@ import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LockoutConfig } from '../shared/config';
 import { getN, isConditionalCheckFailure, ITEM_ABSENT, keyOf, N, names, type Db, type Item } from '../shared/dynamo';
 import { ServiceUnavailableError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { countMetric } from '../shared/metrics';
 import { keys, TABLE } from '../shared/table-schema';
 
 export interface LockState {
@@ -54,6 +56,9 @@ export class Lockout {
           ExpressionAttributeValues: { ':until': N(expiresAt), ':zero': N(0), ':max': N(this.config.maxAttempts) },
         }),
       );
+      // Only the write that locked counts: concurrent failures past the limit lose the condition below.
+      logger.info('lockout started', { lockoutSeconds: this.config.lockoutSeconds });
+      countMetric('lockoutStarted');
     } catch (error) {
       // A concurrent failure already locked and reset the count.
       if (!isConditionalCheckFailure(error)) throw error;

@@ -11,6 +11,7 @@ import type { TokenConfig } from '../shared/config';
 import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
 import { InvalidTokenError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { countMetric } from '../shared/metrics';
 import { LIMITS } from '../shared/settings';
 import { keys, TABLE } from '../shared/table-schema';
 import { accountFromItem, type Account } from './users';
@@ -128,6 +129,7 @@ export class RefreshTokens {
   private async reuseDetected(token: StoredToken): Promise<never> {
     await this.revokeFamily(token.userId, token.familyId);
     logger.warn('refresh token reuse: family revoked', { userId: token.userId, familyId: token.familyId });
+    countMetric('refreshTokenReused');
     throw new InvalidTokenError('refresh_token_reused');
   }
 

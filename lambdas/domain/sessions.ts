@@ -5,6 +5,7 @@
 import { batchGetConsistent, type Db } from '../shared/dynamo';
 import { InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { countMetric } from '../shared/metrics';
 import { keys } from '../shared/table-schema';
 import type { AccessTokenIssuer } from '../tokens/access-tokens';
 import { normalizeEmail } from './email';
@@ -34,7 +35,9 @@ export class Sessions {
   /** Rotates the refresh token; the access token carries the account's current role. */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const { account, refreshToken: next } = await this.refreshTokens.rotate(refreshToken);
-    return this.pair(account, next);
+    const pair = await this.pair(account, next);
+    countMetric('tokenRefreshed');
+    return pair;
   }
 
   private async pair(account: Account, refreshToken: string): Promise<TokenPair> {
@@ -62,16 +65,24 @@ export class Login {
     if (!email) throw new ValidationError([{ field: 'email', message: 'must be an email address of at most 254 characters' }]);
     const [accountItem, lockItem] = await batchGetConsistent(this.db, [keys.account(email), keys.lockout(email)]);
     const lock = this.lockout.stateOf(lockItem);
-    if (lock.lockedForSeconds !== undefined) throw new TooManyAttemptsError(lock.lockedForSeconds);
+    if (lock.lockedForSeconds !== undefined) {
+      countMetric('loginFailed', 'locked_out');
+      throw new TooManyAttemptsError(lock.lockedForSeconds);
+    }
 
     const account = accountFromItem(accountItem);
     const ok = await this.hasher.verify(password, account?.passwordHash);
     if (!account || !ok) {
+      const reason = account ? 'wrong_password' : 'unknown_email';
+      // Counted before the lockout write: a failed login is a failed login even if DynamoDB then fails.
+      countMetric('loginFailed', reason);
       await this.lockout.recordFailure(email);
-      throw new InvalidCredentialsError(account ? 'wrong_password' : 'unknown_email');
+      throw new InvalidCredentialsError(reason);
     }
     if (lock.exists) await this.lockout.reset(email);
+    const pair = await this.sessions.open(account);
     logger.info('login succeeded', { userId: account.id });
-    return this.sessions.open(account);
+    countMetric('loginSucceeded');
+    return pair;
   }
 }

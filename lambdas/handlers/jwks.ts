@@ -1,9 +1,9 @@
-import { createKeyStore } from '../keys/key-store';
 import { toJwks, type PublicKeyDocument } from '../keys/key-set';
+import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { keySourceConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
 
-const keys = createKeyStore(keySourceConfig());
+const keys = createTracedKeyStore(keySourceConfig());
 
 /** Long enough to spare the key store, short enough that a newly published key shows within a minute. */
 const CACHE_MS = 60_000;

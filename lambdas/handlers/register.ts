@@ -4,6 +4,7 @@ import { Registration } from '../domain/registration';
 import { Users } from '../domain/users';
 import { passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
+import { countMetric } from '../shared/metrics';
 import { optional, parseBody, str } from '../shared/validation';
 
 const passwords = passwordConfig();
@@ -15,5 +16,8 @@ const body = { email: str(), password: str(), name: optional(str({ min: 0 })) };
 /** `POST /register`: always creates `role: "user"`; a `role` field is refused as unknown. */
 export const handler = httpHandler(async (request) => {
   const input = parseBody(request.jsonBody(), body);
-  return jsonResponse(201, { user: await registration.register(input) });
+  const user = await registration.register(input);
+  // Counted here, not in the domain: the create-admin script registers through the same domain code.
+  countMetric('userRegistered');
+  return jsonResponse(201, { user });
 });

@@ -20,8 +20,10 @@ import {
   WristbandError,
 } from './errors';
 import { logger } from './logger';
+import { startRequestLog } from './request-logging';
 import { isRole, type Role } from './routes';
 import { LIMITS } from './settings';
+import { tracedHandler } from './tracing';
 
 /**
  * CORS headers on every response. Tokens travel in the Authorization header,
@@ -193,8 +195,9 @@ export type HttpHandler = (event: APIGatewayProxyEvent, context?: Context) => Pr
 export const DEADLINE_MARGIN_MS = 500;
 
 /**
- * Wraps a route's logic: request-scoped log keys, every error mapped to the
- * contract, and a deadline. A hung dependency (each DynamoDB call may take
+ * Wraps a route's logic: request-scoped log keys (request-logging.ts), an
+ * X-Ray subsegment (tracing.ts), every error mapped to the contract, and a
+ * deadline. A hung dependency (each DynamoDB call may take
  * its timeout times its attempts, several calls in a row) must not run the
  * function into its own timeout, which API Gateway would answer with a bare
  * 5xx: shortly before the Lambda deadline the client gets `503` with
@@ -202,17 +205,14 @@ export const DEADLINE_MARGIN_MS = 500;
  * function and returns a response.
  */
 export function httpHandler(fn: (request: HttpRequest) => Promise<APIGatewayProxyResult>): HttpHandler {
-  return async (event, context) => {
-    logger.resetKeys();
-    if (context) logger.addContext(context);
-    const requestId = (event?.requestContext as { requestId?: unknown } | undefined)?.requestId;
-    if (typeof requestId === 'string') logger.appendKeys({ correlationId: requestId });
+  return tracedHandler(async (event: APIGatewayProxyEvent, context?: Context) => {
+    startRequestLog(event, context);
     try {
       return await withDeadline(fn(toRequest(event)), budgetOf(context));
     } catch (error) {
       return errorResponse(error);
     }
-  };
+  });
 }
 
 /** Milliseconds the request may take, from the Lambda context; undefined without one. */
