@@ -71,12 +71,19 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
   targets.push({
     figure: '1. realistic traffic, mean per decision',
     target: '<= 0.5 x aws-jwt-verify',
-    ...(w ? ratioTarget(w.wristband.realisticMeanUs / w['aws-jwt-verify'].realisticMeanUs, 0.5) : missing()),
+    ...(w
+      ? ratioTarget(w.wristband.realisticMeanUs / w['aws-jwt-verify'].realisticMeanUs, 0.5, w.wristband.realisticCpuUs / w['aws-jwt-verify'].realisticCpuUs)
+      : missing()),
   });
   targets.push({
     figure: '2. distinct tokens, mean per decision',
     target: '<= 1.1 x bare jose jwtVerify',
-    ...(w ? ratioTarget(w.wristband.distinctMeanUs / w.jose.distinctMeanUs, 1.1, w.wristband.distinctMeanUs / w['node-crypto'].distinctMeanUs) : missing()),
+    ...(w
+      ? ratioTarget(w.wristband.distinctMeanUs / w.jose.distinctMeanUs, 1.1, w.wristband.distinctCpuUs / w.jose.distinctCpuUs, [
+          w.wristband.distinctMeanUs / w['node-crypto'].distinctMeanUs,
+          w.wristband.distinctCpuUs / w['node-crypto'].distinctCpuUs,
+        ])
+      : missing()),
   });
   const c = r.cold;
   targets.push({
@@ -84,7 +91,9 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
     target: '<= aws-jwt-verify authorizer',
     ...(c
       ? {
-          measured: `${ms(c.authorizers.wristband.addedMs)} vs ${ms(c.authorizers['aws-jwt-verify'].addedMs)}`,
+          measured:
+            `${ms(c.authorizers.wristband.addedMs)} vs ${ms(c.authorizers['aws-jwt-verify'].addedMs)} ` +
+            `(CPU ${ms(c.authorizers.wristband.addedCpuMs)} vs ${ms(c.authorizers['aws-jwt-verify'].addedCpuMs)})`,
           met: c.authorizers.wristband.addedMs <= c.authorizers['aws-jwt-verify'].addedMs,
         }
       : missing()),
@@ -106,9 +115,10 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
   return targets;
 }
 
-function ratioTarget(ratio: number, limit: number, floorRatio?: number): { measured: string; met: boolean } {
-  const floor = floorRatio === undefined ? '' : ` (${floorRatio.toFixed(2)} x raw node:crypto)`;
-  return { measured: `${ratio.toFixed(2)} x${floor}`, met: ratio <= limit };
+/** Met on wall time (the issue's figure); CPU time in brackets, and the ratios to the raw node:crypto floor if given. */
+function ratioTarget(ratio: number, limit: number, cpuRatio: number, floor?: [number, number]): { measured: string; met: boolean } {
+  const floorText = floor ? `; ${floor[0].toFixed(2)} x raw node:crypto (CPU ${floor[1].toFixed(2)} x)` : '';
+  return { measured: `${ratio.toFixed(2)} x (CPU ${cpuRatio.toFixed(2)} x)${floorText}`, met: ratio <= limit };
 }
 
 function missing(): { measured: string; met: undefined } {
@@ -150,8 +160,8 @@ export function tables(r: BenchResults): Table[] {
       const b = r.bundles.authorizers[id];
       return [
         label,
-        w ? us(w.realisticMeanUs) : '-',
-        w ? us(w.distinctMeanUs) : '-',
+        w ? `${us(w.realisticMeanUs)} (CPU ${us(w.realisticCpuUs)})` : '-',
+        w ? `${us(w.distinctMeanUs)} (CPU ${us(w.distinctCpuUs)})` : '-',
         c ? ms(c.addedMs) : '-',
         c ? ms(c.addedCpuMs) : '-',
         c ? ms(c.medianMs) : '-',
@@ -160,7 +170,8 @@ export function tables(r: BenchResults): Table[] {
       ];
     }),
     notes: [
-      `1: ${int(r.settings.users)} users x ${r.settings.requestsPerUser} requests each, shuffled; 2: ${int(r.settings.distinctTokens)} tokens, each seen once. Mean time per decision, median of ${r.settings.warmRuns} runs (a fresh process per run).`,
+      `1: ${int(r.settings.users)} users x ${r.settings.requestsPerUser} requests each, shuffled; 2: ${int(r.settings.distinctTokens)} tokens, each seen once; both after ${int(r.settings.warmupTokens)} warm-up decisions. ` +
+        `Mean time per decision, median of ${r.settings.warmRuns} runs (a fresh process per run); in brackets the same in CPU time, the cross-check on a busy machine.`,
       `3: first decision of a fresh Node process, keys from the local stand-in, median of ${r.settings.coldProcesses} processes, minus the empty process (${r.cold ? ms(r.cold.empty.medianMs) : '-'}); ` +
         "'of it CPU': the same for the processes' CPU time, which other load on the machine disturbs far less than wall time.",
     ],

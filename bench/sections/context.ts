@@ -23,11 +23,11 @@ export interface BenchSettings {
 }
 
 export const FULL_SETTINGS: BenchSettings = {
-  warmRuns: 5,
+  warmRuns: 7,
   users: 1000,
   requestsPerUser: 20,
-  distinctTokens: 2000,
-  warmupTokens: 300,
+  distinctTokens: 5000,
+  warmupTokens: 1000,
   coldProcesses: 21,
   // 10, 11 (the default) and 12, as deployable; 4 as a cross-check: bcrypt is then ~1 ms, so the handler time is nearly all overhead.
   loginCosts: [4, 10, 11, 12],

@@ -28,7 +28,9 @@ export interface WarmResult {
   /** Checks whose answer differed from the expected one. */
   readonly disagreements: readonly string[];
   readonly distinctMeanUs: number;
+  readonly distinctCpuUs: number;
   readonly realisticMeanUs: number;
+  readonly realisticCpuUs: number;
 }
 
 export interface LoginJob {
