@@ -20,13 +20,16 @@ function build(context: Record<string, unknown> = {}) {
   return { app, pack, stack };
 }
 
+/** The default stack, built once for the tests that only read it. */
+const main = build();
+
 describe.each([
-  ['the default configuration', {}],
+  ['the default configuration', undefined],
   ['alarms notifying an email address (an SNS topic)', { alarmNotify: 'ops@example.com' }],
   ['a destroyable dev stack', { removalPolicy: 'destroy' }],
 ])('AwsSolutions on %s', (_name, context) => {
   it('reports no unacknowledged error or warning', () => {
-    const { pack, stack } = build(context);
+    const { pack, stack } = context ? build(context) : main;
     const report = pack.validateScope(stack);
     const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(findings).toEqual([]);
@@ -34,9 +37,11 @@ describe.each([
   });
 });
 
+const mainTemplate = Template.fromStack(main.stack);
+
 describe('acknowledgements', () => {
-  const { stack } = build();
-  const template = Template.fromStack(stack).toJSON();
+  const { stack } = main;
+  const template = mainTemplate.toJSON();
   const acknowledged = acknowledgementsIn(template);
   const all = [...acknowledged.values()].flatMap((rules) => [...rules.entries()]);
 
@@ -81,8 +86,8 @@ describe('acknowledgements', () => {
 });
 
 describe('fixed, not acknowledged', () => {
-  const { stack } = build();
-  const template = Template.fromStack(stack);
+  const { stack } = main;
+  const template = mainTemplate;
 
   it('stage execution logs for errors (APIG6), without data tracing, into a group with our retention', () => {
     const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
