@@ -81,7 +81,7 @@ async function protectedAnswers(api: Api): Promise<string[]> {
 const allFailedClosed = () => protectedRoutes().map((route) => `${route.method} ${route.path} failed closed`);
 
 describe('file key store', () => {
-  it('fails closed while the key directory is missing at cold start, and recovers when it appears', async () => {
+  it('fails closed while the key directory is missing at cold start (authorizer, JWKS, login), and recovers when it appears', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'wristband-outage-')), 'keys');
     process.env.LOCAL_KEYS_DIR = missing;
     const { authorize, api } = await coldStart();
@@ -93,11 +93,19 @@ describe('file key store', () => {
     expect(await protectedAnswers(api)).toEqual(allFailedClosed());
     expect((await api('GET', '/api/admin', { headers: { Authorization: 'Bearer garbage' } })).status).toBe(401);
     expect((await api('GET', '/')).status).toBe(200);
+    // The other key readers fail closed the same way: the JWKS (no stale copy yet) and a login with the right password.
+    const credentials = { email: 'outage@example.com', password: 'a passphrase for the outage' };
+    expect((await api('POST', '/register', { body: credentials })).status).toBe(201);
+    for (const response of [await api('GET', '/.well-known/jwks.json'), await api('POST', '/login', { body: credentials })]) {
+      expect([response.status, response.headers.get('retry-after'), response.json?.error]).toEqual([503, '1', 'service_unavailable']);
+    }
 
     cpSync(env.keysDir, missing, { recursive: true });
 
     expect(await outcome(authorize, valid)).toBe('ALLOWED');
     expect((await api('GET', '/api/admin', { headers: { Authorization: valid } })).status).toBe(200);
+    expect((await api('GET', '/.well-known/jwks.json')).status).toBe(200);
+    expect((await api('POST', '/login', { body: credentials })).status).toBe(200);
   });
 });
 
