@@ -105,12 +105,20 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
     measured: `${bytes.toLocaleString('en-US')} bytes (${(AUTHORIZER_BUNDLE_LIMIT - bytes).toLocaleString('en-US')} to spare)`,
     met: bytes <= AUTHORIZER_BUNDLE_LIMIT,
   });
-  // The issue's figure: at the configured (default) cost; the other costs are in the login table.
+  // The issue's figure is at the configured (default) cost. bcrypt's own jitter there can swamp a few milliseconds
+  // (even to a negative difference), so the cost-4 cross-check, where bcrypt takes about 1 ms, must agree before
+  // the target counts as met: the handler's work beyond bcrypt is the same at every cost.
   const configured = r.login?.find((f) => f.cost === CONFIGURED_COST);
+  const crossCheck = r.login?.find((f) => f.cost < SETTINGS.bcryptCost.deployedMin);
   targets.push({
     figure: '5. login overhead beyond bcrypt',
     target: `<= ${LOGIN_OVERHEAD_LIMIT_MS} ms at cost ${CONFIGURED_COST}`,
-    ...(configured ? { measured: ms(configured.overheadMs), met: configured.overheadMs <= LOGIN_OVERHEAD_LIMIT_MS } : missing()),
+    ...(configured
+      ? {
+          measured: `${ms(configured.overheadMs)}${crossCheck ? ` (cross-check at cost ${crossCheck.cost}: ${ms(crossCheck.overheadMs)})` : ''}`,
+          met: configured.overheadMs <= LOGIN_OVERHEAD_LIMIT_MS && (!crossCheck || crossCheck.overheadMs <= LOGIN_OVERHEAD_LIMIT_MS),
+        }
+      : missing()),
   });
   return targets;
 }

@@ -15,7 +15,7 @@ import { authorizerKeySource } from '../authorizer/key-source';
 import { keySourceConfig, tokenConfig } from '../shared/config';
 
 const authorizer = createAuthorizer(authorizerKeySource(keySourceConfig()), tokenConfig());
-// Start reading the keys during init (a CPU burst Lambda gives for free); a failure here is retried per request.
+// Start reading the keys during init, so the read overlaps the rest of the cold start; a failure here is retried per request.
 void authorizer.keys.hydrate().catch(() => undefined);
 
 export const handler = authorizer.handler;
