@@ -8,6 +8,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Contex
 import type { PublicKeySource } from '../keys/key-store';
 import { PublicKeyRing, type PublicKeyRingOptions } from '../keys/public-key-ring';
 import type { TokenConfig } from '../shared/config';
+import { authorizerDecision, authorizerOutcome } from '../shared/authorizer-metrics';
 import { InvalidTokenError } from '../shared/errors';
 import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
 import { bearerToken } from './bearer';
@@ -44,25 +45,30 @@ export function createAuthorizer(source: PublicKeySource, config: TokenConfig, o
     const token = bearerToken(event?.authorizationToken);
     if (!token) {
       log.info('token rejected', { reason: 'not_a_bearer_header' });
+      authorizerOutcome('reject', 'not_a_bearer_header');
       throw new Error('Unauthorized');
     }
     try {
-      const known = verified.get(token);
-      if (known) {
+      let claims = verified.get(token);
+      if (claims) {
         // Answered without the key ring: let it notice an old key set all the same.
         keys.refreshIfStale();
-        return policyFor(known, event.methodArn);
+      } else {
+        const ticket = verified.ticket();
+        claims = await verifier.verify(token);
+        verified.set(token, claims, ticket);
       }
-      const ticket = verified.ticket();
-      const claims = await verifier.verify(token);
-      verified.set(token, claims, ticket);
-      return policyFor(claims, event.methodArn);
+      const result = policyFor(claims, event.methodArn);
+      authorizerDecision(claims.role, event.methodArn);
+      return result;
     } catch (error) {
       if (error instanceof InvalidTokenError) {
         log.info('token rejected', { reason: error.reason });
+        authorizerOutcome('reject', error.reason);
         throw new Error('Unauthorized');
       }
       log.error('authorizer failed closed', { error: error instanceof Error ? error.message : 'unknown' });
+      authorizerOutcome('error');
       throw error;
     }
   };

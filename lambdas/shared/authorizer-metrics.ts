@@ -8,9 +8,9 @@
  * used for 300 s of calls counts once. The gateway's own view of every
  * request is in the access logs and the API's metrics.
  */
-import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { emitCount } from './emf';
 import { authorizerRejectReason } from './metric-catalog';
+import { matchRoute, mayCall, type Role, type Route } from './routes';
 
 export type AuthorizerOutcome = 'allow' | 'deny' | 'reject' | 'error';
 
@@ -34,30 +34,18 @@ export function authorizerOutcome(outcome: AuthorizerOutcome, reason?: string): 
 }
 
 /**
- * Counts `allow` or `deny` for a policy the authorizer is about to return:
- * `allow` when one of its Allow statements covers `methodArn` (IAM `*`
- * wildcards), `deny` otherwise. The policy is returned either way: it is
- * cached and must be right for every route.
+ * Counts `allow` or `deny` for the route being called: whether the token's
+ * role may call it, read from the route table (the same fact the returned
+ * policy is built from), not by evaluating the policy again on the hot path.
  */
-export function authorizerDecision(result: APIGatewayAuthorizerResult, methodArn: string): void {
-  authorizerOutcome(policyAllows(result, methodArn) ? 'allow' : 'deny');
+export function authorizerDecision(role: Role, methodArn: string): void {
+  const route = routeOfMethodArn(methodArn);
+  authorizerOutcome(route && mayCall(role, route) ? 'allow' : 'deny');
 }
 
-/** IAM's rule: an explicit Deny wins, then any Allow; nothing is the implicit deny. */
-function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
-  let allowed = false;
-  for (const statement of result.policyDocument?.Statement ?? []) {
-    const s = statement as { Effect?: string; Resource?: string | string[] };
-    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-    if (!resources.some((resource) => typeof resource === 'string' && arnMatches(resource, methodArn))) continue;
-    if (s.Effect === 'Deny') return false;
-    if (s.Effect === 'Allow') allowed = true;
-  }
-  return allowed;
-}
-
-/** IAM resource matching: `*` is any run of characters (slashes included), `?` any one. */
-function arnMatches(pattern: string, arn: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(arn);
+/** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path...}` -> the route table's entry, if any. */
+function routeOfMethodArn(methodArn: string): Route | undefined {
+  const parts = methodArn.split('/');
+  if (parts.length < 3) return undefined;
+  return matchRoute(parts[2] as string, `/${parts.slice(3).join('/')}`)?.route;
 }
