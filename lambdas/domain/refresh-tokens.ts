@@ -41,11 +41,20 @@ export class RefreshTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Starts a family for a fresh login and returns its first token. */
+  /**
+   * Starts a family for a fresh login and returns its first token. The two
+   * writes go out together (one round trip): if either fails the token is
+   * never handed out, and a token whose family was not written cannot be used.
+   */
   async start(account: Account): Promise<string> {
     const familyId = randomUUID();
-    await putNew(this.db, { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(this.expiry()) });
-    return this.put(account, familyId);
+    const token = newRefreshToken();
+    const expiresAt = this.expiry();
+    await Promise.all([
+      putNew(this.db, { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(expiresAt) }),
+      this.putToken(account, familyId, token, expiresAt),
+    ]);
+    return token;
   }
 
   /**
@@ -133,17 +142,21 @@ export class RefreshTokens {
     throw new InvalidTokenError('refresh_token_reused');
   }
 
-  /** Stores a new token of the family and extends the family's life to match (refresh lifetimes slide). */
-  private async put(account: Account, familyId: string, token: string = newRefreshToken()): Promise<string> {
+  private putToken(account: Account, familyId: string, token: string, expiresAt: number): Promise<void> {
+    return putNew(this.db, {
+      ...keyOf(keys.refreshToken(hashToken(token))),
+      userId: S(account.id),
+      familyId: S(familyId),
+      email: S(account.email),
+      [TABLE.ttlAttribute]: N(expiresAt),
+    });
+  }
+
+  /** Stores the family's next token and extends the family's life to match (refresh lifetimes slide). */
+  private async put(account: Account, familyId: string, token: string): Promise<void> {
     const expiresAt = this.expiry();
     await Promise.all([
-      putNew(this.db, {
-        ...keyOf(keys.refreshToken(hashToken(token))),
-        userId: S(account.id),
-        familyId: S(familyId),
-        email: S(account.email),
-        [TABLE.ttlAttribute]: N(expiresAt),
-      }),
+      this.putToken(account, familyId, token, expiresAt),
       this.db.client.send(
         new UpdateItemCommand({
           TableName: this.db.tableName,
@@ -158,7 +171,6 @@ export class RefreshTokens {
       if (isConditionalCheckFailure(error)) throw new InvalidTokenError('family_gone');
       throw error;
     });
-    return token;
   }
 
   private async read(raw: string): Promise<StoredToken | undefined> {

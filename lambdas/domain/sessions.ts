@@ -79,8 +79,8 @@ export class Login {
       await this.lockout.recordFailure(email);
       throw new InvalidCredentialsError(reason);
     }
-    if (lock.exists) await this.lockout.reset(email);
-    const pair = await this.sessions.open(account);
+    // After bcrypt, one more round trip: the session's writes and the counter's reset go out together.
+    const [pair] = await Promise.all([this.sessions.open(account), lock.exists ? this.lockout.reset(email) : undefined]);
     logger.info('login succeeded', { userId: account.id });
     countMetric('loginSucceeded');
     return pair;
