@@ -182,7 +182,15 @@ export function awsRotationBackend(client: AwsJsonClient, secretId: string, para
         ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
       });
     },
-    readPublicKeys: () => new AwsKeyStore(client, parameterName, undefined).loadPublicKeys(),
+    async readPublicKeys() {
+      try {
+        return await new AwsKeyStore(client, parameterName, undefined).loadPublicKeys();
+      } catch (error) {
+        // The first rotation creates the parameter (the stack does not: see lib/constructs/signing-keys.ts).
+        if (error instanceof Error && error.cause instanceof AwsServiceError && error.cause.type === 'ParameterNotFound') return { keys: [] };
+        throw error;
+      }
+    },
     async writePublicKeys(doc) {
       await client.call('ssm', 'PutParameter', { Name: parameterName, Value: serializePublicKeyDocument(doc), Type: 'String', Overwrite: true });
     },

@@ -1,24 +1,17 @@
 /**
  * Where the ES256 keys live. The private key is a Secrets Manager secret
  * (one key per secret version); the public key set is an SSM String
- * parameter that verifiers read and the rotation function maintains (see
- * lambdas/keys/rotation.ts). CloudFormation only ever writes placeholders:
- * the first rotation, run as soon as the schedule is created, makes the
- * first key, and until it has run every issuer and verifier fails closed.
+ * parameter that verifiers read and the rotation function alone writes (see
+ * lambdas/keys/rotation.ts). CloudFormation creates the secret with a
+ * placeholder and does not create the parameter at all: the first rotation,
+ * run as soon as the schedule is created, makes the first key and publishes
+ * it, and until it has run every issuer and verifier fails closed.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { StringParameter, type IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-
-/**
- * The parameter's value as CloudFormation creates it. Keep it, and every
- * other property of the parameter, constant: CloudFormation rewrites the
- * value whenever it updates the resource, which would unpublish every key
- * until the next rotation.
- */
-export const PUBLIC_KEYS_PLACEHOLDER = '{"keys":[]}';
 
 /** What the secret holds before the first rotation: not a key, so issuers refuse it. */
 export const SIGNING_KEY_PLACEHOLDER_TEMPLATE = '{"status":"awaiting first rotation"}';
@@ -30,7 +23,7 @@ export interface SigningKeysProps {
 
 export class SigningKeys extends Construct {
   readonly secret: Secret;
-  readonly publicKeys: StringParameter;
+  readonly publicKeys: IStringParameter;
 
   constructor(scope: Construct, id: string, props: SigningKeysProps = {}) {
     super(scope, id);
@@ -45,13 +38,13 @@ export class SigningKeys extends Construct {
       },
     });
 
-    this.publicKeys = new StringParameter(this, 'PublicKeys', {
+    // Not a CloudFormation resource, on purpose: CloudFormation rewrites a parameter's value whenever it updates
+    // the resource (a stack tag is enough), which would unpublish every key until the next rotation. The rotation
+    // function creates the parameter on the first rotation and is its only writer; until then, verifiers fail closed.
+    // A standard parameter (4 KB) holds a dozen keys; rotation keeps two or three.
+    this.publicKeys = StringParameter.fromStringParameterAttributes(this, 'PublicKeys', {
       parameterName: props.publicKeysParameterName ?? `/wristband/${Stack.of(this).stackName}/public-keys`,
       simpleName: false,
-      description: 'wristband published ES256 public keys (maintained by the rotation function)',
-      stringValue: PUBLIC_KEYS_PLACEHOLDER,
-      // 4 KB holds a dozen keys; rotation keeps two or three.
-      tier: ParameterTier.STANDARD,
     });
   }
 

@@ -66,6 +66,19 @@ describe('rotation against moto', () => {
     expect((await new AwsKeyStore(client, names.parameter, secretArn).loadSigningKey()).kid).toBe(key.kid);
   });
 
+  it('the first rotation creates the parameter when the stack has not (it never does), and verifiers fail closed until then', async () => {
+    // Prepare: the deployed state: a secret, and no parameter.
+    await client.call('ssm', 'DeleteParameter', { Name: names.parameter });
+    await expect(new AwsKeyStore(client, names.parameter, secretArn).loadPublicKeys()).rejects.toMatchObject({ code: 'service_unavailable' });
+
+    // Act
+    await fullRotation();
+
+    // Assess
+    const key = parseSigningKey(await secretAt('AWSCURRENT'));
+    expect((await publishedDoc()).keys.map((k) => k.jwk.kid)).toEqual([key.kid]);
+  });
+
   it('a second rotation makes the first key AWSPREVIOUS, retired but still published; a third one much later prunes it', async () => {
     // Prepare
     const first = await fullRotation();

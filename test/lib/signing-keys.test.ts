@@ -1,5 +1,3 @@
-import { PUBLIC_KEYS_PLACEHOLDER } from '../../lib/constructs/signing-keys';
-import { parsePublicKeyDocument } from '../../lambdas/keys/key-set';
 import { functionLogicalId, logicalId, synth } from './synth';
 
 const { stack, template } = synth();
@@ -17,14 +15,16 @@ describe('the signing key secret', () => {
 });
 
 describe('the public key parameter', () => {
-  it('is a String parameter created as an empty key set the verifiers can parse', () => {
-    template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: PUBLIC_KEYS_PLACEHOLDER, Tier: 'Standard' });
-    expect(PUBLIC_KEYS_PLACEHOLDER).toBe('{"keys":[]}');
-    expect(parsePublicKeyDocument(PUBLIC_KEYS_PLACEHOLDER)).toEqual({ keys: [] });
+  it('is not a CloudFormation resource, so no stack update can reset the published keys', () => {
+    template.resourceCountIs('AWS::SSM::Parameter', 0);
   });
 
-  it('has a name that says which stack it belongs to', () => {
-    template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/wristband/${stack.stackName}/public-keys` });
+  it('has a name that says which stack it belongs to, given to the functions that read it', () => {
+    expect(stack.signingKeys.publicKeys.parameterName).toBe(`/wristband/${stack.stackName}/public-keys`);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const names = functions.map((f) => f.Properties.Environment?.Variables?.PUBLIC_KEYS_PARAMETER).filter((v) => v !== undefined);
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names)).toEqual(new Set([`/wristband/${stack.stackName}/public-keys`]));
   });
 });
 
