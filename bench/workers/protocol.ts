@@ -1,18 +1,16 @@
-/** How the bench talks to its child processes: a JSON job file in, one marked JSON line out. */
-export const RESULT_MARKER = 'BENCH_RESULT ';
+/**
+ * How the bench talks to its child processes: a JSON job file in, the
+ * result out in the file BENCH_RESULT_FILE names. Stdout is the functions'
+ * own: the authorizer writes an EMF metric line per decision, as deployed.
+ */
+import { writeFileSync } from 'node:fs';
+
+export const RESULT_FILE_ENV = 'BENCH_RESULT_FILE';
 
 export function report(result: unknown): void {
-  process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(result)}\n`);
-}
-
-/** The last marked line of a child's output, parsed. */
-export function parseReport<T>(stdout: string): T {
-  const line = stdout
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith(RESULT_MARKER));
-  if (!line) throw new Error(`no result in the child's output:\n${stdout.slice(-2000)}`);
-  return JSON.parse(line.slice(RESULT_MARKER.length)) as T;
+  const file = process.env[RESULT_FILE_ENV];
+  if (!file) throw new Error(`${RESULT_FILE_ENV} is not set: bench workers are run by bench/children.ts`);
+  writeFileSync(file, JSON.stringify(result));
 }
 
 /** The tokens of the warm runs; the bundle to time is the worker's second argument. */

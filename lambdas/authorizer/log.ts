@@ -10,6 +10,7 @@
  * every cold start (docs/performance.md), paid on the path that answers
  * almost every request with an Allow and logs nothing.
  */
+import { STDERR, STDOUT, writeText } from '../shared/write-line';
 
 /** Powertools' numeric levels. */
 const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 } as const;
@@ -86,5 +87,5 @@ export class AuthorizerLog {
 }
 
 function defaultWrite(level: LevelName, line: string): void {
-  (LEVELS[level] >= LEVELS.ERROR ? process.stderr : process.stdout).write(line);
+  writeText(LEVELS[level] >= LEVELS.ERROR ? STDERR : STDOUT, line);
 }

@@ -10,6 +10,7 @@
  * the same switches: POWERTOOLS_METRICS_DISABLED, else off in POWERTOOLS_DEV.
  */
 import { baseDimensions, DIMENSIONS, METRICS, METRICS_NAMESPACE, type MetricKey } from './metric-catalog';
+import { STDOUT, writeText } from './write-line';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -46,8 +47,24 @@ export function emfDocument(metric: MetricKey, reason?: string, env: Env = proce
   };
 }
 
+/**
+ * The line for a (metric, reason, dimensions) split around its timestamp,
+ * the only part that changes: the authorizer writes one per invocation, so
+ * it is serialized once, not per call.
+ */
+const templates = new Map<string, readonly [string, string]>();
+const TIMESTAMP_SLOT = -1;
+
 /** Writes one count of `metric` as an EMF line (nothing when metrics are disabled). */
 export function emitCount(metric: MetricKey, reason?: string): void {
   if (metricsDisabled()) return;
-  process.stdout.write(`${JSON.stringify(emfDocument(metric, reason))}\n`);
+  const { service, stack } = baseDimensions(process.env);
+  const key = `${metric}\n${reason ?? ''}\n${service}\n${stack}`;
+  let template = templates.get(key);
+  if (!template) {
+    const [before, after] = JSON.stringify(emfDocument(metric, reason, process.env, TIMESTAMP_SLOT)).split(`"Timestamp":${TIMESTAMP_SLOT}`);
+    template = [`${before}"Timestamp":`, `${after}\n`];
+    templates.set(key, template);
+  }
+  writeText(STDOUT, template[0] + Date.now() + template[1]);
 }

@@ -3,6 +3,7 @@
  * its lines read like every other function's.
  */
 import { AuthorizerLog } from '../../../lambdas/authorizer/log';
+import fs from 'node:fs';
 
 function capture(env: Record<string, string | undefined>) {
   const lines: { level: string; json: Record<string, unknown>; raw: string }[] = [];
@@ -76,18 +77,22 @@ describe('AuthorizerLog', () => {
     expect(lines[0]!.raw).toContain('\n    "level": "INFO"');
   });
 
-  it('writes ERROR to stderr and INFO to stdout by default', () => {
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  it('writes ERROR to stderr and INFO to stdout by default, straight to the descriptors', () => {
+    const written: [number, string][] = [];
+    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: Buffer, offset = 0) => {
+      written.push([fd, data.subarray(offset).toString()]);
+      return data.length - offset;
+    }) as unknown as typeof fs.writeSync);
     try {
       const log = new AuthorizerLog({});
       log.info('to stdout');
       log.error('to stderr');
-      expect(String(out.mock.calls.at(-1)?.[0])).toContain('to stdout');
-      expect(String(err.mock.calls.at(-1)?.[0])).toContain('to stderr');
+      expect(written.map(([fd, text]) => [fd, JSON.parse(text).message])).toEqual([
+        [1, 'to stdout'],
+        [2, 'to stderr'],
+      ]);
     } finally {
-      out.mockRestore();
-      err.mockRestore();
+      spy.mockRestore();
     }
   });
 });

@@ -5,6 +5,8 @@
  * process.stdout.write. Everything written while capturing is kept and
  * nothing reaches the terminal.
  */
+import fs from 'node:fs';
+
 export interface EmfPoint {
   readonly namespace: string;
   readonly name: string;
@@ -32,7 +34,18 @@ export function captureOutput(): Capture {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
+  const realWriteSync = fs.writeSync;
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(record),
+    jest.spyOn(process.stderr, 'write').mockImplementation(record),
+    // The authorizer's lines go straight to the descriptors (lambdas/shared/write-line.ts).
+    jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: unknown, ...rest: unknown[]) => {
+      if (fd !== 1 && fd !== 2) return (realWriteSync as (...a: unknown[]) => number)(fd, data, ...rest);
+      const bytes = Buffer.isBuffer(data) ? data.subarray(typeof rest[0] === 'number' ? rest[0] : 0) : Buffer.from(String(data));
+      record(bytes);
+      return bytes.length;
+    }) as typeof fs.writeSync),
+  ];
   const jsonLines = () =>
     chunks
       .join('')
