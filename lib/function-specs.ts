@@ -42,7 +42,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   register: { ...BCRYPT, table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], description: 'POST /register' },
   login: {
     ...BCRYPT,
-    table: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     signingKey: true,
     description: 'POST /login',
   },

@@ -8,7 +8,7 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenConfig } from '../shared/config';
-import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
+import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
 import { InvalidTokenError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
@@ -42,17 +42,18 @@ export class RefreshTokens {
   ) {}
 
   /**
-   * Starts a family for a fresh login and returns its first token. The two
-   * writes go out together (one round trip): if either fails the token is
-   * never handed out, and a token whose family was not written cannot be used.
+   * Starts a family for a fresh login and returns its first token: both
+   * items in one batch write (one SDK call, one round trip). Their keys are
+   * new random ids, so they need no condition; if the batch fails, the
+   * token is never handed out.
    */
   async start(account: Account): Promise<string> {
     const familyId = randomUUID();
     const token = newRefreshToken();
     const expiresAt = this.expiry();
-    await Promise.all([
-      putNew(this.db, { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(expiresAt) }),
-      this.putToken(account, familyId, token, expiresAt),
+    await batchWrite(this.db, [
+      { PutRequest: { Item: { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(expiresAt) } } },
+      { PutRequest: { Item: this.tokenItem(account, familyId, token, expiresAt) } },
     ]);
     return token;
   }
@@ -142,21 +143,21 @@ export class RefreshTokens {
     throw new InvalidTokenError('refresh_token_reused');
   }
 
-  private putToken(account: Account, familyId: string, token: string, expiresAt: number): Promise<void> {
-    return putNew(this.db, {
+  private tokenItem(account: Account, familyId: string, token: string, expiresAt: number) {
+    return {
       ...keyOf(keys.refreshToken(hashToken(token))),
       userId: S(account.id),
       familyId: S(familyId),
       email: S(account.email),
       [TABLE.ttlAttribute]: N(expiresAt),
-    });
+    };
   }
 
   /** Stores the family's next token and extends the family's life to match (refresh lifetimes slide). */
   private async put(account: Account, familyId: string, token: string): Promise<void> {
     const expiresAt = this.expiry();
     await Promise.all([
-      this.putToken(account, familyId, token, expiresAt),
+      putNew(this.db, this.tokenItem(account, familyId, token, expiresAt)),
       this.db.client.send(
         new UpdateItemCommand({
           TableName: this.db.tableName,

@@ -4,7 +4,6 @@
  * user), and a small pointer item maps the opaque id back to the email.
  */
 import {
-  BatchWriteItemCommand,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -13,8 +12,8 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
-import { EmailTakenError, NotFoundError, ServiceUnavailableError, ValidationError } from '../shared/errors';
+import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
+import { EmailTakenError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Role } from '../shared/routes';
 import { keys, TABLE } from '../shared/table-schema';
 
@@ -204,24 +203,13 @@ export class Users {
         }),
       );
       const children = (page.Items ?? []).filter((item) => getS(item, TABLE.sortKey) !== pointerKey.sk);
-      await this.batchDelete(children);
+      await batchWrite(
+        this.db,
+        children.map((item) => ({ DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } } })),
+      );
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(pointerKey) }));
-  }
-
-  private async batchDelete(items: Item[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((item) => ({
-        DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } },
-      }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt === 5) throw new ServiceUnavailableError('batch delete left items unprocessed');
-        const out = await this.db.client.send(new BatchWriteItemCommand({ RequestItems: { [this.db.tableName]: requests } }));
-        requests = (out.UnprocessedItems?.[this.db.tableName] ?? []) as typeof requests;
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      }
-    }
   }
 
   private async deleteQuietly(key: { pk: string; sk: string }): Promise<void> {

@@ -9,8 +9,7 @@
  * SSM and Secrets Manager (test/aws/, `npm run test:aws`).
  */
 import { createHash, createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { request as httpRequest } from 'node:http';
 
 export type AwsService = 'ssm' | 'secretsmanager';
 
@@ -131,8 +130,25 @@ export class AwsJsonClient {
   }
 }
 
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+type RequestFunction = typeof httpRequest;
+const transports = new Map<string, Promise<RequestFunction>>();
+
+/**
+ * node:https (and the TLS stack under it) is loaded on first use, and only
+ * for https endpoints: loading modules is most of a cold start, and a
+ * local endpoint (moto, the bench's stand-in) needs plain HTTP only.
+ */
+function transport(protocol: string): Promise<RequestFunction> {
+  let loading = transports.get(protocol);
+  if (!loading) {
+    loading = protocol === 'http:' ? import('node:http').then((m) => m.request) : import('node:https').then((m) => m.request as RequestFunction);
+    transports.set(protocol, loading);
+  }
+  return loading;
+}
+
+async function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const send = await transport(url.protocol);
   return new Promise((resolve, reject) => {
     const req = send(
       url,

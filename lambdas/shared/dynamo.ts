@@ -2,7 +2,7 @@
  * The DynamoDB client, created once per cold start, and the line between a
  * dependency failure (503, retry) and a bug (500).
  */
-import { BatchGetItemCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableConfig } from './config';
 import { ServiceUnavailableError } from './errors';
 import { TABLE } from './table-schema';
@@ -138,5 +138,23 @@ export async function putNew(db: Db, item: Item): Promise<void> {
     await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: item, ConditionExpression: ITEM_ABSENT, ExpressionAttributeNames: names() }));
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
+  }
+}
+
+/**
+ * Writes puts and deletes in batches of 25, retrying what DynamoDB leaves
+ * unprocessed with backoff: one SDK call (and one round trip) for up to 25
+ * items when nothing is throttled. No conditions: for items whose keys are
+ * new random ids, or that are being deleted.
+ */
+export async function batchWrite(db: Db, requests: WriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending = requests.slice(i, i + 25);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === 5) throw new ServiceUnavailableError('batch write left items unprocessed');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const out = await db.client.send(new BatchWriteItemCommand({ RequestItems: { [db.tableName]: pending } }));
+      pending = out.UnprocessedItems?.[db.tableName] ?? [];
+    }
   }
 }

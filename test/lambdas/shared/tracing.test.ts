@@ -166,7 +166,7 @@ describe('the functions, traced as in Lambda', () => {
     const nodes = subsegmentsOf(segment);
     expect(nodes[0]!.name).toBe('## index.handler');
     const dynamo = nodes.filter((n) => n.name === 'DynamoDB');
-    expect(dynamo.map((n) => (n.aws as { operation: string }).operation)).toEqual(expect.arrayContaining(['BatchGetItem', 'PutItem']));
+    expect(dynamo.map((n) => (n.aws as { operation: string }).operation)).toEqual(expect.arrayContaining(['BatchGetItem', 'BatchWriteItem']));
     for (const call of dynamo) {
       const aws = call.aws as { table_name?: string; table_names?: string[] };
       expect([call.namespace, aws.table_name ?? aws.table_names?.[0]]).toEqual(['aws', process.env.TABLE_NAME]);
