@@ -5,7 +5,6 @@
  * cost in the same process. The overhead wristband adds is the median
  * handler time minus the median compare.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -13,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDb } from '../../lambdas/shared/dynamo';
 import { WIRING_ENV } from '../../lambdas/shared/settings';
-import { createTableInput } from '../../lambdas/shared/table-schema';
+import { ensureTable } from '../../local/table';
 import { progress, runChild } from '../children';
 import { BENCH_CREDENTIALS } from '../key-server';
 import { median } from '../stats';
@@ -38,7 +37,7 @@ export async function benchLogin(ctx: BenchContext): Promise<LoginFigures[]> {
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     const db = createDb({ tableName: TABLE_NAME, endpoint, region: 'local' });
-    await db.client.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
+    await ensureTable(db);
     db.client.destroy();
 
     const figures: LoginFigures[] = [];
