@@ -18,7 +18,7 @@ import type { FunctionName } from '../../../lambdas/shared/routes';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller } from '../../support/events';
-import { FakeSecrets } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture } from '../shared/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
@@ -116,27 +116,17 @@ describe('every function, fed secrets at DEBUG', () => {
   });
 
   describe('the rotation function', () => {
-    const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+    const SECRET_ARN = FAKE_SECRET_ARN;
     let fake: FakeSecrets;
-    let server: Awaited<ReturnType<FakeSecrets['listen']>>;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      fake = new FakeSecrets(SECRET_ARN, '/wristband/test/public-keys');
-      server = await fake.listen();
       jest.resetModules();
-      delete process.env.LOCAL_KEYS_DIR;
-      Object.assign(process.env, {
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing-secret-access-key',
-        AWS_ENDPOINT_URL: server.endpoint,
-        SIGNING_KEY_SECRET_ID: SECRET_ARN,
-        PUBLIC_KEYS_PARAMETER: '/wristband/test/public-keys',
-      });
+      ({ fake, close } = await serveFakeAwsKeys());
     });
 
     afterAll(async () => {
-      await server.close();
+      await close();
     });
 
     it('runs a rotation and a refused event', async () => {

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-catalog';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
-import { FakeSecrets } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture, type EmfPoint } from '../shared/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -147,29 +147,18 @@ describe('the HTTP handlers', () => {
 });
 
 describe('the rotation function', () => {
-  const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+  const SECRET_ARN = FAKE_SECRET_ARN;
   let fake: FakeSecrets;
-  let server: Awaited<ReturnType<FakeSecrets['listen']>>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = new FakeSecrets(SECRET_ARN, '/wristband/test/public-keys');
-    server = await fake.listen();
     jest.resetModules();
-    delete process.env.LOCAL_KEYS_DIR;
-    Object.assign(process.env, {
-      POWERTOOLS_METRICS_DISABLED: 'false',
-      WRISTBAND_STACK_NAME: STACK,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_ENDPOINT_URL: server.endpoint,
-      SIGNING_KEY_SECRET_ID: SECRET_ARN,
-      PUBLIC_KEYS_PARAMETER: '/wristband/test/public-keys',
-    });
+    ({ fake, close } = await serveFakeAwsKeys());
+    Object.assign(process.env, { POWERTOOLS_METRICS_DISABLED: 'false', WRISTBAND_STACK_NAME: STACK });
   });
 
   afterAll(async () => {
-    await server.close();
+    await close();
   });
 
   it('counts KeyRotated once, when finishSecret makes the new key current', async () => {

@@ -6,31 +6,22 @@
 import type { handler as RotateHandler } from '../../../lambdas/handlers/rotate-keys';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import { ConfigError } from '../../../lambdas/shared/config';
-import { FakeSecrets } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, FakeSecrets, ROTATION_STEPS, serveFakeAwsKeys } from '../keys/fake-secrets';
 
-const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+const STEPS = ROTATION_STEPS;
+const SECRET_ARN = FAKE_SECRET_ARN;
 
 let fake: FakeSecrets;
-let server: Awaited<ReturnType<FakeSecrets['listen']>>;
+let targets: string[];
+let close: () => Promise<void>;
 
 beforeEach(async () => {
-  fake = new FakeSecrets(SECRET_ARN, '/wristband/test/public-keys');
-  server = await fake.listen();
   jest.resetModules();
-  delete process.env.LOCAL_KEYS_DIR;
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: server.endpoint,
-    SIGNING_KEY_SECRET_ID: SECRET_ARN,
-    PUBLIC_KEYS_PARAMETER: '/wristband/test/public-keys',
-  });
+  ({ fake, targets, close } = await serveFakeAwsKeys());
 });
 
 afterEach(async () => {
-  await server.close();
+  await close();
 });
 
 async function loadHandler(): Promise<typeof RotateHandler> {
@@ -60,7 +51,7 @@ describe('rotate-keys handler', () => {
       /does not rotate/,
     );
     await expect(handler(undefined as never)).rejects.toThrow(/does not rotate/);
-    expect(server.targets).toHaveLength(0);
+    expect(targets).toHaveLength(0);
   });
 
   it('fails at cold start without its secret or parameter', async () => {

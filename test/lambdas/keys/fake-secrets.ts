@@ -229,3 +229,28 @@ export class FakeSecrets {
     }
   }
 }
+
+export const FAKE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+export const FAKE_PUBLIC_KEYS_PARAMETER = '/wristband/test/public-keys';
+/** The events Secrets Manager sends for one rotation, in order. */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+/**
+ * Serves a fresh model over HTTP and points the environment at it the way
+ * the deployed rotation function is wired (AWS key store, endpoint, fake
+ * credentials). Import the handler afterwards; call `close()` when done.
+ */
+export async function serveFakeAwsKeys(): Promise<{ fake: FakeSecrets; endpoint: string; targets: string[]; close: () => Promise<void> }> {
+  const fake = new FakeSecrets(FAKE_SECRET_ARN, FAKE_PUBLIC_KEYS_PARAMETER);
+  const server = await fake.listen();
+  delete process.env.LOCAL_KEYS_DIR;
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: server.endpoint,
+    SIGNING_KEY_SECRET_ID: FAKE_SECRET_ARN,
+    PUBLIC_KEYS_PARAMETER: FAKE_PUBLIC_KEYS_PARAMETER,
+  });
+  return { fake, endpoint: server.endpoint, targets: server.targets, close: server.close };
+}

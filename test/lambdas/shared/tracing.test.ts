@@ -12,7 +12,7 @@ import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import { awsSubsegment, tracedHandler, type TracerLike } from '../../../lambdas/shared/tracing';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
-import { FakeSecrets } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 
 /** A tracer that is on, with `parent` as the current segment, recording what it is asked to do. */
 function recordingTracer(parent: Segment | Subsegment | undefined, enabled = true) {
@@ -176,26 +176,16 @@ describe('the functions, traced as in Lambda', () => {
   });
 
   describe('rotation', () => {
-    const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:wristband-signing-key-AbCdEf';
+    const SECRET_ARN = FAKE_SECRET_ARN;
     let fake: FakeSecrets;
-    let server: Awaited<ReturnType<FakeSecrets['listen']>>;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      fake = new FakeSecrets(SECRET_ARN, '/wristband/test/public-keys');
-      server = await fake.listen();
-      delete process.env.LOCAL_KEYS_DIR;
-      Object.assign(process.env, {
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_ENDPOINT_URL: server.endpoint,
-        SIGNING_KEY_SECRET_ID: SECRET_ARN,
-        PUBLIC_KEYS_PARAMETER: '/wristband/test/public-keys',
-      });
+      ({ fake, close } = await serveFakeAwsKeys());
     });
 
     afterAll(async () => {
-      await server.close();
+      await close();
     });
 
     it('rotate-keys: Secrets Manager and SSM calls as aws subsegments, and no private key in the trace', async () => {
