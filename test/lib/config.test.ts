@@ -7,23 +7,11 @@ import {
   REMOVAL_POLICY,
   resolveConfig,
   STACK_SETTINGS,
-  type ResolveConfigOptions,
 } from '../../lib/config';
 import { buildWristband } from '../../lib/wristband-stack';
 import { SETTINGS, TOKEN_IDENTITY, type SettingName } from '../../lambdas/shared/settings';
+import { context, problemsOf } from './synth';
 
-/** The problems resolveConfig reports, or [] when it accepts. */
-function problemsOf(options: ResolveConfigOptions): readonly string[] {
-  try {
-    resolveConfig(options);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.problems;
-  }
-}
-
-const context = (values: Record<string, unknown>) => ({ context: (key: string) => values[key] });
 const settingNames = Object.keys(SETTINGS) as SettingName[];
 
 describe('resolveConfig', () => {

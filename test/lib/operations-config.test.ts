@@ -1,17 +1,7 @@
 /** The operations keys of the configuration: log level, debug log sampling, where alarms notify. */
-import { ALARM_NOTIFY, CONFIG_KEYS, ConfigError, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, resolveConfig, type ResolveConfigOptions } from '../../lib/config';
+import { ALARM_NOTIFY, CONFIG_KEYS, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, resolveConfig } from '../../lib/config';
+import { context, problemsOf } from './synth';
 
-function problemsOf(options: ResolveConfigOptions): readonly string[] {
-  try {
-    resolveConfig(options);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.problems;
-  }
-}
-
-const context = (values: Record<string, unknown>) => ({ context: (key: string) => values[key] });
 
 describe('the operations configuration', () => {
   it('defaults to INFO logs, 1% debug sampling and alarms that notify nobody', () => {

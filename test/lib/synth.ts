@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WristbandConfigProps } from '../../lib/config';
+import { ConfigError, resolveConfig, type ResolveConfigOptions, type WristbandConfigProps } from '../../lib/config';
 import { buildWristband, type WristbandStack } from '../../lib/wristband-stack';
 import type { FunctionName } from '../../lambdas/shared/routes';
 
@@ -114,3 +114,17 @@ export function findMethod(template: Template, method: string, path: string): Re
   }
   return undefined;
 }
+
+/** The problems resolveConfig reports, or [] when it accepts. */
+export function problemsOf(options: ResolveConfigOptions): readonly string[] {
+  try {
+    resolveConfig(options);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
+  }
+}
+
+/** resolveConfig options reading CDK context from a plain object. */
+export const context = (values: Record<string, unknown>) => ({ context: (key: string) => values[key] });
