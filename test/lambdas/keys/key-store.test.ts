@@ -110,15 +110,20 @@ describe('AwsKeyStore.loadSigningKey', () => {
   });
 });
 
+/** Points the environment at the local server, which answers SSM with the public document and Secrets Manager with the key. */
+function serveBothHalvesFromEnv(): void {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.AWS_ACCESS_KEY_ID = 'a';
+  process.env.AWS_SECRET_ACCESS_KEY = 's';
+  answer = (call) =>
+    call.target === 'AmazonSSM.GetParameter'
+      ? { status: 200, body: { Parameter: { Value: publicDoc() } } }
+      : { status: 200, body: { SecretString: JSON.stringify(key) } };
+}
+
 describe('createPublicKeySource', () => {
   it('hands a verifier the public half only, even when the configuration names the secret', async () => {
-    process.env.AWS_ENDPOINT_URL = endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'a';
-    process.env.AWS_SECRET_ACCESS_KEY = 's';
-    answer = (call) =>
-      call.target === 'AmazonSSM.GetParameter'
-        ? { status: 200, body: { Parameter: { Value: publicDoc() } } }
-        : { status: 200, body: { SecretString: JSON.stringify(key) } };
+    serveBothHalvesFromEnv();
 
     const source = createPublicKeySource({ kind: 'aws', region: 'us-east-1', publicKeysParameter: '/wb/keys', signingKeySecretId: 'wb-secret', signingKeyCacheSeconds: 300 });
 
@@ -143,13 +148,7 @@ describe('createPublicKeySource', () => {
 
 describe('createKeyStore', () => {
   it('reads both halves from AWS for an issuer', async () => {
-    process.env.AWS_ENDPOINT_URL = endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'a';
-    process.env.AWS_SECRET_ACCESS_KEY = 's';
-    answer = (call) =>
-      call.target === 'AmazonSSM.GetParameter'
-        ? { status: 200, body: { Parameter: { Value: publicDoc() } } }
-        : { status: 200, body: { SecretString: JSON.stringify(key) } };
+    serveBothHalvesFromEnv();
 
     const store = createKeyStore({ kind: 'aws', region: 'us-east-1', publicKeysParameter: '/wb/keys', signingKeySecretId: 'wb-secret', signingKeyCacheSeconds: 300 });
 
