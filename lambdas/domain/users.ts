@@ -158,8 +158,8 @@ export class Users {
 
   /**
    * Deletes a user: first the account (from then on the user is gone:
-   * profile 404, refresh 401), then everything under the id, the pointer
-   * last. If a step fails, calling again finishes the job, because the
+   * profile 404, refresh 401), then the user's families and orders, the
+   * pointer last. If a step fails, calling again finishes the job, because the
    * pointer still names the id.
    */
   async delete(id: string): Promise<void> {
@@ -187,29 +187,31 @@ export class Users {
     await this.deletePartition(id);
   }
 
-  /** Deletes the user's refresh families and orders, then the pointer. */
+  /** Deletes the user's refresh families and orders (a partition each), then the pointer. */
   private async deletePartition(id: string): Promise<void> {
-    const pointerKey = keys.userPointer(id);
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.db.client.send(
-        new QueryCommand({
-          TableName: this.db.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: names({ '#sk': TABLE.sortKey }),
-          ExpressionAttributeValues: { ':pk': S(keys.userPartition(id)) },
-          ProjectionExpression: '#pk, #sk',
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      const children = (page.Items ?? []).filter((item) => getS(item, TABLE.sortKey) !== pointerKey.sk);
-      await batchWrite(
-        this.db,
-        children.map((item) => ({ DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } } })),
-      );
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(pointerKey) }));
+    for (const partition of [keys.familyPartition(id), keys.orderPartition(id)]) {
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await this.db.client.send(
+          new QueryCommand({
+            TableName: this.db.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: names({ '#sk': TABLE.sortKey }),
+            ExpressionAttributeValues: { ':pk': S(partition) },
+            ProjectionExpression: '#pk, #sk',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        await batchWrite(
+          this.db,
+          (page.Items ?? []).map((item) => ({
+            DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } },
+          })),
+        );
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)) }));
   }
 
   private async deleteQuietly(key: { pk: string; sk: string }): Promise<void> {

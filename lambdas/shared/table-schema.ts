@@ -3,14 +3,21 @@
  * it, the local stack and the tests create the emulator's table from it,
  * and the domain code builds keys with it.
  *
- * | item              | pk               | sk                     | notes                              |
- * |-------------------|------------------|------------------------|------------------------------------|
- * | account (claim)   | `EMAIL#<email>`  | `ACCOUNT`              | the user record; owning the email  |
- * | user pointer      | `USER#<id>`      | `PROFILE`              | id -> email                        |
- * | refresh family    | `USER#<id>`      | `FAMILY#<familyId>`    | revocation flag, TTL               |
- * | order             | `USER#<id>`      | `ORDER#<iso>#<id>`     | newest first by sort key           |
- * | login lockout     | `LOCK#<email>`   | `LOCK`                 | failure count, lockedUntil, TTL    |
- * | refresh token     | `RT#<sha256>`    | `RT`                   | single use, TTL                    |
+ * | item type       | pk              | sk                | notes                               |
+ * |-----------------|-----------------|-------------------|-------------------------------------|
+ * | `account`       | `EMAIL#<email>` | `ACCOUNT`         | the user record, password hash too  |
+ * | `userPointer`   | `USER#<id>`     | `PROFILE`         | id -> email                         |
+ * | `refreshFamily` | `FAMILY#<id>`   | `<familyId>`      | revocation flag, TTL                |
+ * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
+ * | `lockout`       | `LOCK#<email>`  | `LOCK`            | failure count, lockedUntil, TTL     |
+ * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |
+ *
+ * Every item type has a partition key prefix of its own, and no prefix
+ * starts another: IAM's `dynamodb:LeadingKeys` condition sees only the
+ * partition key, so this is what lets a function's policy name the item
+ * types it may touch (lib/function-specs.ts) and nothing else. A user's
+ * families and orders live in partitions named after the user id, so
+ * deleting a user is one query per partition.
  *
  * The account item is keyed by email so that registration is one
  * conditional put (DynamoDB transactions are not needed, and not all
@@ -24,18 +31,39 @@ export const TABLE = {
   usersIndex: { name: 'users-by-created', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
 
+/** The partition key prefix of each item type: the one place they are written. */
+export const ITEM_TYPES = {
+  account: 'EMAIL#',
+  userPointer: 'USER#',
+  refreshFamily: 'FAMILY#',
+  order: 'ORDER#',
+  lockout: 'LOCK#',
+  refreshToken: 'RT#',
+} as const;
+
+export type ItemType = keyof typeof ITEM_TYPES;
+
+const P = ITEM_TYPES;
+const familyPartition = (userId: string) => `${P.refreshFamily}${userId}`;
+const orderPartition = (userId: string) => `${P.order}${userId}`;
+
 export const keys = {
-  account: (email: string) => ({ pk: `EMAIL#${email}`, sk: 'ACCOUNT' }),
-  userPointer: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
-  family: (userId: string, familyId: string) => ({ pk: `USER#${userId}`, sk: `FAMILY#${familyId}` }),
-  order: (userId: string, createdAt: string, orderId: string) => ({ pk: `USER#${userId}`, sk: `ORDER#${createdAt}#${orderId}` }),
-  userPartition: (userId: string) => `USER#${userId}`,
-  orderPrefix: 'ORDER#',
-  lockout: (email: string) => ({ pk: `LOCK#${email}`, sk: 'LOCK' }),
-  refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
+  account: (email: string) => ({ pk: `${P.account}${email}`, sk: 'ACCOUNT' }),
+  userPointer: (userId: string) => ({ pk: `${P.userPointer}${userId}`, sk: 'PROFILE' }),
+  family: (userId: string, familyId: string) => ({ pk: familyPartition(userId), sk: familyId }),
+  familyPartition,
+  order: (userId: string, createdAt: string, orderId: string) => ({ pk: orderPartition(userId), sk: `${createdAt}#${orderId}` }),
+  orderPartition,
+  lockout: (email: string) => ({ pk: `${P.lockout}${email}`, sk: 'LOCK' }),
+  refreshToken: (tokenHash: string) => ({ pk: `${P.refreshToken}${tokenHash}`, sk: 'RT' }),
   /** Every account item carries this in the users index partition key. */
   usersIndexPartition: 'USERS',
 } as const;
+
+/** The item type a partition key belongs to, or undefined for a key no item type has. */
+export function itemTypeOf(pk: string): ItemType | undefined {
+  return (Object.keys(ITEM_TYPES) as ItemType[]).find((type) => pk.startsWith(ITEM_TYPES[type]));
+}
 
 /** Attributes of an account item that the users index carries. */
 export const USERS_INDEX_ATTRIBUTES = ['userId', 'email', 'name', 'role', 'createdAt'] as const;

@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
+import { keys } from '../../lambdas/shared/table-schema';
 import { setUpEnvironment } from '../support/environment';
 import { proxyEvent } from '../support/events';
 import { strongPassword } from '../support/local-stack';
@@ -67,7 +68,7 @@ const mostlyAdmin = fc.constantFrom('admin' as const, 'admin' as const, 'admin' 
 
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 const cursors = fc.oneof(
-  { arbitrary: fc.record({ pk: fc.oneof(idFrom(users).map((id) => `USER#${id}`), anyString), sk: fc.oneof(fc.constant('ORDER#2026-01-01T00:00:00.000Z#x'), anyString) }).map(b64json), weight: 2 },
+  { arbitrary: fc.record({ pk: fc.oneof(idFrom(users).map((id) => keys.orderPartition(id)), anyString), sk: fc.oneof(fc.constant('2026-01-01T00:00:00.000Z#x'), anyString) }).map(b64json), weight: 2 },
   {
     arbitrary: fc.record({ pk: fc.constantFrom('EMAIL#fuzz-1@example.com', 'USER#x'), sk: fc.constantFrom('ACCOUNT', 'PROFILE'), gsi1pk: fc.constantFrom('USERS', 'OTHER'), gsi1sk: anyString }).map(b64json),
     weight: 2,

@@ -231,8 +231,13 @@ describe('deleting a user', () => {
     expect(body(await h.login(post({ email, password }))).error).toBe('invalid_credentials');
     // ...and the retry removes what is left.
     expect((await h.deleteUser(asAdmin(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id } })))).statusCode).toBe(204);
+    const partitions = [keys.userPointer(id).pk, keys.familyPartition(id), keys.orderPartition(id)];
     const leftovers = await env.db.client.send(
-      new ScanCommand({ TableName: env.tableName, FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: keys.userPartition(id) } } }),
+      new ScanCommand({
+        TableName: env.tableName,
+        FilterExpression: 'pk IN (:pointer, :families, :orders)',
+        ExpressionAttributeValues: { ':pointer': { S: partitions[0]! }, ':families': { S: partitions[1]! }, ':orders': { S: partitions[2]! } },
+      }),
     );
     expect(leftovers.Items).toEqual([]);
     expect((await h.deleteUser(asAdmin(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id } })))).statusCode).toBe(404);
