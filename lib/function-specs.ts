@@ -5,23 +5,56 @@
  * against it. Plain data: no CDK imports, so local code can read it.
  */
 import type { FunctionName } from '../lambdas/shared/routes';
+import type { ItemType } from '../lambdas/shared/table-schema';
 
-/** DynamoDB actions, exactly as IAM names them. */
-export type TableAction =
-  | 'dynamodb:GetItem'
-  | 'dynamodb:BatchGetItem'
-  | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:BatchWriteItem'
-  | 'dynamodb:Query';
+/** DynamoDB actions on table items, exactly as IAM names them, in the order policies list them. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Query',
+] as const;
+
+export type TableAction = (typeof TABLE_ACTIONS)[number];
+
+/**
+ * The actions a function may take on the items of each type it touches,
+ * by item type (lambdas/shared/table-schema.ts `ITEM_TYPES`). The policy
+ * allows each action only on partition keys of the listed types
+ * (`dynamodb:LeadingKeys`); lib/table-grants.ts renders it. A batch call
+ * that names items of several types needs its action on each of them.
+ */
+export type ItemGrants = Readonly<Partial<Record<ItemType, readonly TableAction[]>>>;
+
+/** Every grant of each part, merged: `grants(READS_ACCOUNT_BY_ID, { account: ['dynamodb:UpdateItem'] })`. */
+export function grants(...parts: ItemGrants[]): ItemGrants {
+  const out: Partial<Record<ItemType, TableAction[]>> = {};
+  for (const part of parts) {
+    for (const [type, actions] of Object.entries(part) as [ItemType, readonly TableAction[]][]) {
+      out[type] = [...new Set([...(out[type] ?? []), ...actions])];
+    }
+  }
+  return out;
+}
+
+/** Users.accountById: the id pointer, then the account it names (profile, and every check of a caller's account). */
+export const READS_ACCOUNT_BY_ID: ItemGrants = { userPointer: ['dynamodb:GetItem'], account: ['dynamodb:GetItem'] };
+
+/** Every action a spec allows on base table items, whatever the item type. */
+export function tableActions(spec: FunctionSpec): TableAction[] {
+  const granted = new Set(Object.values(spec.table ?? {}).flat());
+  return TABLE_ACTIONS.filter((action) => granted.has(action));
+}
 
 export interface FunctionSpec {
   /** bcrypt is CPU-bound and Lambda CPU scales with memory: 1769 MB is one full vCPU. */
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Actions on the base table (its items, password hashes included). */
-  readonly table?: readonly TableAction[];
+  /** Actions on base table items, by item type (account items hold the password hashes). */
+  readonly table?: ItemGrants;
   /** `dynamodb:Query` on the users index only: it projects the public user fields, never a hash. */
   readonly index?: boolean;
   /** Reads the published public keys (SSM parameter). */
@@ -39,31 +72,54 @@ const BCRYPT = { memoryMb: 1769, timeoutSeconds: 10 } as const;
 
 export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   root: { ...SMALL, description: 'GET / liveness' },
-  register: { ...BCRYPT, table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], description: 'POST /register' },
+  register: {
+    ...BCRYPT,
+    // The account's conditional put owns the email; the pointer goes first and is removed again if the email is taken.
+    table: { account: ['dynamodb:GetItem', 'dynamodb:PutItem'], userPointer: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+    description: 'POST /register',
+  },
   login: {
     ...BCRYPT,
-    table: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: {
+      // One BatchGetItem reads the account and the lockout item together.
+      account: ['dynamodb:BatchGetItem'],
+      lockout: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      // One BatchWriteItem stores a new session: its family and its first token.
+      refreshFamily: ['dynamodb:BatchWriteItem'],
+      refreshToken: ['dynamodb:BatchWriteItem'],
+    },
     signingKey: true,
     description: 'POST /login',
   },
   refresh: {
     ...SMALL,
-    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    table: {
+      refreshToken: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      // One BatchGetItem reads the family and the account together.
+      refreshFamily: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+      account: ['dynamodb:BatchGetItem'],
+    },
     signingKey: true,
     description: 'POST /refresh',
   },
-  logout: { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'POST /logout' },
+  logout: { ...SMALL, table: { refreshToken: ['dynamodb:GetItem'], refreshFamily: ['dynamodb:UpdateItem'] }, description: 'POST /logout' },
   jwks: { ...SMALL, publicKeys: true, description: 'GET /.well-known/jwks.json' },
-  profile: { ...SMALL, table: ['dynamodb:GetItem'], description: 'GET /api/profile' },
-  'create-order': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:PutItem'], description: 'POST /api/orders' },
-  'list-orders': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/orders' },
+  profile: { ...SMALL, table: READS_ACCOUNT_BY_ID, description: 'GET /api/profile' },
+  'create-order': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { order: ['dynamodb:PutItem'] }), description: 'POST /api/orders' },
+  'list-orders': { ...SMALL, table: { order: ['dynamodb:Query'] }, description: 'GET /api/orders' },
   admin: { ...SMALL, description: 'GET /api/admin' },
-  'list-users': { ...SMALL, index: true, description: 'GET /api/users' },
-  'set-user-role': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'PUT /api/users/{id}/role' },
+  // Admin handlers re-read the caller's own account (by `sub`) before acting.
+  'list-users': { ...SMALL, table: READS_ACCOUNT_BY_ID, index: true, description: 'GET /api/users' },
+  'set-user-role': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { account: ['dynamodb:UpdateItem'] }), description: 'PUT /api/users/{id}/role' },
   'delete-user': {
     ...SMALL,
     timeoutSeconds: 15,
-    table: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    table: grants(READS_ACCOUNT_BY_ID, {
+      account: ['dynamodb:DeleteItem'],
+      userPointer: ['dynamodb:DeleteItem'],
+      refreshFamily: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+      order: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    }),
     description: 'DELETE /api/users/{id}',
   },
   // Decisions are sub-millisecond (billed 1 ms at any size): memory buys cold-start CPU, at ~$0.013 per million invocations. docs/performance.md.

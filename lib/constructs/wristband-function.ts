@@ -21,6 +21,7 @@ import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
+import { tableStatements } from '../table-grants';
 
 /** The repository root: entry points, the lock file and esbuild are found from here. */
 export const PROJECT_ROOT = join(__dirname, '..', '..');
@@ -161,17 +162,15 @@ export class WristbandFunction extends NodejsFunction {
 
 /**
  * The IAM statements a spec allows, beyond writing its own logs. Exactly
- * the listed actions on exactly the named resources: no wildcards, no
- * `grantReadWriteData`.
+ * the listed actions on exactly the named resources, table items only of
+ * the listed types: no wildcard actions or resources, no `grantReadWriteData`.
  */
 export function policyStatements(spec: FunctionSpec, resources: FunctionResources): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const { table, publicKeys, signingKey } = resources;
-  if (spec.table) {
-    statements.push(new iam.PolicyStatement({ actions: [...spec.table], resources: [table.tableArn] }));
-  }
-  if (spec.index) {
-    statements.push(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [usersIndexArn(table)] }));
+  // Table items by type, each action limited to the partition keys of the types it is granted on (lib/table-grants.ts).
+  for (const { actions, resources, conditions } of tableStatements(spec, { table: table.tableArn, usersIndex: usersIndexArn(table) })) {
+    statements.push(new iam.PolicyStatement({ actions: [...actions], resources: [...resources], ...(conditions ? { conditions } : {}) }));
   }
   if (spec.publicKeys) {
     statements.push(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [publicKeys.parameterArn] }));

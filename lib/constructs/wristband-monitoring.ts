@@ -24,7 +24,7 @@ import {
 } from '../../lambdas/shared/metric-catalog';
 import { ROUTES, type FunctionName } from '../../lambdas/shared/routes';
 import type { WristbandConfig } from '../config';
-import { FUNCTION_SPECS } from '../function-specs';
+import { FUNCTION_SPECS, tableActions } from '../function-specs';
 import type { WristbandApi } from './wristband-api';
 import { pascalCase, SERVICE_NAME, type WristbandFunction } from './wristband-function';
 
@@ -271,7 +271,7 @@ export class WristbandMonitoring extends Construct {
 
   /** Throttled requests of every operation the functions may call (FUNCTION_SPECS), each filled with 0 where it has no data. */
   private tableThrottles(period: Duration): cloudwatch.IMetric {
-    const operations = [...new Set(Object.values(FUNCTION_SPECS).flatMap((spec) => spec.table ?? []))].map(
+    const operations = [...new Set(Object.values(FUNCTION_SPECS).flatMap(tableActions))].map(
       (action) => action.replace('dynamodb:', '') as Operation,
     );
     return sumOf(

@@ -1,8 +1,9 @@
 import { functionNames } from '../../lib/constructs/wristband-functions';
-import { FUNCTION_SPECS } from '../../lib/function-specs';
-import { TABLE } from '../../lambdas/shared/table-schema';
+import { FUNCTION_SPECS, TABLE_ACTIONS, type TableAction } from '../../lib/function-specs';
+import { statementsAllow } from '../../lib/table-grants';
+import { ITEM_TYPES, TABLE, type ItemType } from '../../lambdas/shared/table-schema';
 import type { FunctionName } from '../../lambdas/shared/routes';
-import { grant, logicalId, permissionsOf, resolved, synth } from './synth';
+import { grant, logicalId, permissionsOf, resolved, statementsOf, synth } from './synth';
 
 /**
  * What each function may do, derived from FUNCTION_SPECS independently of
@@ -26,7 +27,12 @@ describe('IAM boundaries', () => {
     const spec = FUNCTION_SPECS[name];
     const logGroupArn = resolved(stack, stack.functions.byName[name].functionLogGroup.logGroupArn);
     const out = [grant('logs:CreateLogStream', logGroupArn), grant('logs:PutLogEvents', logGroupArn), ...XRAY];
-    for (const action of spec.table ?? []) out.push(grant(action, tableArn));
+    for (const action of TABLE_ACTIONS) {
+      const types = (Object.keys(ITEM_TYPES) as ItemType[]).filter((type) => spec.table?.[type]?.includes(action));
+      if (types.length === 0) continue;
+      const leadingKeys = types.map((type) => `${ITEM_TYPES[type]}*`);
+      out.push(grant(action, tableArn, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys }, Null: { 'dynamodb:LeadingKeys': 'false' } }));
+    }
     if (spec.index) out.push(grant('dynamodb:Query', indexArn));
     if (spec.publicKeys) out.push(grant('ssm:GetParameter', parameterArn));
     if (spec.signingKey) out.push(grant('secretsmanager:GetSecretValue', secretArn));
@@ -87,9 +93,95 @@ describe('IAM boundaries', () => {
     }
   });
 
-  it('gives list-users the users index, not the base table that holds password hashes', () => {
+  it('gives list-users the users index, and of the base table only the reads of the caller’s own pointer and account', () => {
     const listUsers = [...permissions('list-users')].filter((p) => p.startsWith('dynamodb:'));
 
-    expect(listUsers).toEqual([grant('dynamodb:Query', indexArn)]);
+    expect(listUsers.sort()).toEqual(
+      [
+        grant('dynamodb:Query', indexArn),
+        grant('dynamodb:GetItem', tableArn, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EMAIL#*', 'USER#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } }),
+      ].sort(),
+    );
+  });
+});
+
+/**
+ * The synthesized policies evaluated the way IAM evaluates them
+ * (lib/table-grants.ts `statementsAllow`, itself checked against
+ * hand-written policies in test/lib/table-grants.test.ts): which item
+ * types each function can reach, by partition key.
+ */
+describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
+  const { stack, template } = synth();
+  const names = functionNames();
+  const tableArn = resolved(stack, stack.table.table.tableArn);
+  const statements = (name: FunctionName) => statementsOf(template, logicalId(stack, stack.functions.byName[name].executionRole));
+  /** A partition key of each item type, as the domain code writes them. */
+  const SAMPLE_KEYS: Record<ItemType, string> = {
+    account: 'EMAIL#victim@example.com',
+    userPointer: 'USER#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
+    refreshFamily: 'FAMILY#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
+    order: 'ORDER#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
+    lockout: 'LOCK#victim@example.com',
+    refreshToken: `RT#${'ab'.repeat(32)}`,
+  };
+  const allows = (name: FunctionName, action: string, ...leadingKeys: string[]) =>
+    statementsAllow(statements(name), { action, resource: tableArn, leadingKeys });
+  const reachable = (name: FunctionName) =>
+    TABLE_ACTIONS.flatMap((action) => (Object.keys(SAMPLE_KEYS) as ItemType[]).filter((type) => allows(name, action, SAMPLE_KEYS[type])).map((type) => `${type} ${action}`));
+  const declared = (name: FunctionName) =>
+    Object.entries(FUNCTION_SPECS[name].table ?? {}).flatMap(([type, actions]) => (actions as TableAction[]).map((action) => `${type} ${action}`));
+
+  it.each(names)('%s reaches exactly the item types and actions its FUNCTION_SPECS entry lists', (name) => {
+    expect(reachable(name).sort()).toEqual(declared(name).sort());
+  });
+
+  it('list-orders reaches no account (password hashes), pointer, family, lockout or refresh token: orders only', () => {
+    for (const type of ['account', 'userPointer', 'refreshFamily', 'lockout', 'refreshToken'] as const) {
+      expect(allows('list-orders', 'dynamodb:Query', SAMPLE_KEYS[type])).toBe(false);
+    }
+    expect(allows('list-orders', 'dynamodb:Query', SAMPLE_KEYS.order)).toBe(true);
+    expect(allows('list-orders', 'dynamodb:GetItem', SAMPLE_KEYS.order)).toBe(false);
+  });
+
+  it('create-order can write orders only: no account, pointer, family or lockout item can be overwritten', () => {
+    for (const type of ['account', 'userPointer', 'refreshFamily', 'lockout', 'refreshToken'] as const) {
+      expect(allows('create-order', 'dynamodb:PutItem', SAMPLE_KEYS[type])).toBe(false);
+    }
+    expect(allows('create-order', 'dynamodb:PutItem', SAMPLE_KEYS.order)).toBe(true);
+  });
+
+  it('lets only register, login, refresh, profile, create-order, list-users, set-user-role and delete-user reach account items (password hashes)', () => {
+    const readers = names.filter((name) => TABLE_ACTIONS.some((action) => allows(name, action, SAMPLE_KEYS.account)));
+
+    expect(readers.sort()).toEqual(['create-order', 'delete-user', 'list-users', 'login', 'profile', 'refresh', 'register', 'set-user-role']);
+  });
+
+  it('lets only register, set-user-role and delete-user write account items', () => {
+    const writers = names.filter((name) =>
+      (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const).some((action) => allows(name, action, SAMPLE_KEYS.account)),
+    );
+
+    expect(writers.sort()).toEqual(['delete-user', 'register', 'set-user-role']);
+  });
+
+  it('allows a batch naming two item types only to a function granted the action on both', () => {
+    expect(allows('login', 'dynamodb:BatchGetItem', SAMPLE_KEYS.account, SAMPLE_KEYS.lockout)).toBe(true);
+    expect(allows('refresh', 'dynamodb:BatchGetItem', SAMPLE_KEYS.refreshFamily, SAMPLE_KEYS.account)).toBe(true);
+    expect(allows('refresh', 'dynamodb:BatchGetItem', SAMPLE_KEYS.account, SAMPLE_KEYS.lockout)).toBe(false);
+    expect(allows('delete-user', 'dynamodb:BatchWriteItem', SAMPLE_KEYS.order, SAMPLE_KEYS.account)).toBe(false);
+  });
+
+  it('limits every table statement to named partition keys, and refuses a request that names none (a Scan)', () => {
+    for (const name of names) {
+      for (const statement of statements(name)) {
+        if (!statement.resources.some((r) => JSON.stringify(r) === JSON.stringify(tableArn))) continue;
+        expect(statement.conditions).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': expect.arrayContaining([expect.stringMatching(/^[A-Z]+#\*$/)]) },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        });
+        for (const action of statement.actions) expect(statementsAllow([statement], { action, resource: tableArn })).toBe(false);
+      }
+    }
   });
 });

@@ -7,7 +7,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ALARMS, API_5XX_MIN_REQUESTS, runbookAnchor, type AlarmKey } from '../../lib/constructs/wristband-monitoring';
 import { functionNames } from '../../lib/constructs/wristband-functions';
-import { FUNCTION_SPECS } from '../../lib/function-specs';
+import { FUNCTION_SPECS, tableActions } from '../../lib/function-specs';
 import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
 import { ROUTES, type FunctionName } from '../../lambdas/shared/routes';
 import { functionLogicalId, logicalId, synth } from './synth';
@@ -171,7 +171,7 @@ describe('the alarms', () => {
   it('DynamoDB throttles: throttled requests of every operation the functions may call, filled with 0 where there is no data', () => {
     const { props } = alarmNamed(template, name('dynamoDbThrottles'));
     const stats = props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
-    const operations = new Set(Object.values(FUNCTION_SPECS).flatMap((spec) => (spec.table ?? []).map((a) => a.replace('dynamodb:', ''))));
+    const operations = new Set(Object.values(FUNCTION_SPECS).flatMap((spec) => tableActions(spec).map((a) => a.replace('dynamodb:', ''))));
 
     expect(stats.map((m: any) => m.Dimensions.find((d: any) => d.Name === 'Operation').Value).sort()).toEqual([...operations].sort());
     for (const metric of stats) {

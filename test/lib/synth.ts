@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, resolveConfig, type ResolveConfigOptions, type WristbandConfigProps } from '../../lib/config';
 import { buildWristband, type WristbandStack } from '../../lib/wristband-stack';
 import type { FunctionName } from '../../lambdas/shared/routes';
+import type { TableStatement } from '../../lib/table-grants';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -61,26 +62,46 @@ interface Statement {
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** One `action on resource` line per allowed pair, the resource as its template JSON. */
-export function grant(action: string, resource: unknown): string {
-  return `${action} on ${JSON.stringify(resource)}`;
+/** JSON with object keys sorted, so equal conditions print equally whatever order CDK wrote them in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
-/**
- * Everything a role may do, flattened to `action on resource` pairs, from
- * every AWS::IAM::Policy attached to it. Minimised or split statements
- * compare the same.
- */
-export function permissionsOf(template: Template, roleLogicalId: string): Set<string> {
-  const out = new Set<string>();
+/** One `action on resource [when condition]` line per allowed pair, the resource as its template JSON. */
+export function grant(action: string, resource: unknown, condition?: unknown): string {
+  return `${action} on ${JSON.stringify(resource)}${condition === undefined ? '' : ` when ${canonical(condition)}`}`;
+}
+
+/** The Allow statements of every AWS::IAM::Policy attached to a role, as lib/table-grants.ts evaluates them. */
+export function statementsOf(template: Template, roleLogicalId: string): TableStatement<unknown>[] {
+  const out: TableStatement<unknown>[] = [];
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
     const roles = (policy.Properties.Roles ?? []) as unknown[];
     if (!roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) continue;
     for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
       if (statement.Effect !== 'Allow') throw new Error(`unexpected ${statement.Effect} statement`);
-      for (const action of asArray(statement.Action)) {
-        for (const resource of asArray(statement.Resource)) out.add(grant(action, resource));
-      }
+      out.push({
+        actions: asArray(statement.Action),
+        resources: asArray(statement.Resource),
+        ...(statement.Condition ? { conditions: statement.Condition as TableStatement['conditions'] } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Everything a role may do, flattened to `action on resource [when
+ * condition]` lines, from every AWS::IAM::Policy attached to it. Minimised
+ * or split statements compare the same.
+ */
+export function permissionsOf(template: Template, roleLogicalId: string): Set<string> {
+  const out = new Set<string>();
+  for (const statement of statementsOf(template, roleLogicalId)) {
+    for (const action of statement.actions) {
+      for (const resource of statement.resources) out.add(grant(action, resource, statement.conditions));
     }
   }
   return out;
