@@ -8,6 +8,8 @@
  *   deployed secret and parameter; created once and kept across restarts.
  * - API Gateway: LocalGateway, calling the same handler modules and the same
  *   authorizer the stack bundles.
+ * - IAM: each handler's DynamoDB calls are checked against the item types
+ *   its function is granted when deployed (local/table-grants.ts).
  */
 import dynalite from 'dynalite';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { createDb, type Db } from '../lambdas/shared/dynamo';
 import { ROUTES } from '../lambdas/shared/routes';
 import { WIRING_ENV } from '../lambdas/shared/settings';
 import { ensureTable } from './table';
+import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 
 export const DEMO_ACCOUNTS = [
@@ -51,6 +54,8 @@ export interface LocalStack {
   readonly gateway: LocalGateway;
   /** Demo accounts created by this start (empty when the database already had users). */
   readonly seeded: readonly string[];
+  /** The handlers' DynamoDB calls, per function, as their deployed grants judged them. */
+  readonly tableAccess: TableAccessLog;
   stop(): Promise<void>;
 }
 
@@ -80,8 +85,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const seeded = await seedDemoAccounts(db, passwordConfig(env).bcryptCost);
     db.client.destroy();
 
+    // Every handler's DynamoDB call is checked against its function's deployed grants (local/table-grants.ts).
+    const { dbFromEnv } = await import('../lambdas/domain/from-env');
+    const tableAccess = enforceTableGrants(dbFromEnv());
     const handlers: Record<string, ProxyHandler> = {};
-    for (const route of ROUTES) handlers[route.handler] = await loadHandler<ProxyHandler>(route.handler);
+    for (const route of ROUTES) {
+      const handler = await loadHandler<ProxyHandler>(route.handler);
+      handlers[route.handler] = (event, context) => asFunction(route.handler, () => handler(event, context));
+    }
     const authorizer = await loadHandler<TokenAuthorizer>('authorizer');
 
     const gateway = new LocalGateway({
@@ -109,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoEndpoint,
       gateway,
       seeded,
+      tableAccess,
       stop: () => {
         stopping ??= (async () => {
           server.closeIdleConnections();
