@@ -10,7 +10,9 @@ import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Users } from '../../../lambdas/domain/users';
 import { getN, getS, keyOf } from '../../../lambdas/shared/dynamo';
+import type { FunctionName } from '../../../lambdas/shared/routes';
 import { keys } from '../../../lambdas/shared/table-schema';
+import { asFunction, enforceTableGrants, type TableAccessLog } from '../../../local/table-grants';
 import { DynamoProxy, INTERNAL_ERROR, itemKeyOf } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { proxyEvent, withCaller } from '../../support/events';
@@ -20,6 +22,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 let env: TestEnvironment;
 let proxy: DynamoProxy;
+let grants: TableAccessLog;
 const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser', Handler>;
 const ADMIN_ID = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
 
@@ -28,7 +31,11 @@ beforeAll(async () => {
   proxy = await DynamoProxy.start(env.dynamoEndpoint);
   // The handlers talk to DynamoDB through the proxy; the test reads dynalite directly.
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
-  const load = async (name: string) => ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
+  // Each handler runs as its function, so its calls (the recovery paths below included) are checked against its grants.
+  const load = async (name: FunctionName): Promise<Handler> => {
+    const { handler } = (await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler };
+    return (event) => asFunction(name, () => handler(event));
+  };
   Object.assign(h, {
     register: await load('register'),
     login: await load('login'),
@@ -39,14 +46,20 @@ beforeAll(async () => {
     listUsers: await load('list-users'),
     deleteUser: await load('delete-user'),
   });
+  grants = enforceTableGrants((await import('../../../lambdas/domain/from-env')).dbFromEnv());
 });
 
 afterEach(() => {
   proxy.clear();
+  // Every DynamoDB call the handlers made, on every path, was inside their functions' item types (lib/function-specs.ts).
+  expect(grants.denied).toEqual([]);
 });
 
 afterAll(async () => {
   await proxy.stop();
+  // The check above was live: every handler's calls went through it.
+  const checked = (['register', 'login', 'refresh', 'profile', 'create-order', 'delete-user'] as const).map((name) => [name, (grants.counts[name]?.allowed ?? 0) > 0]);
+  expect(checked.filter(([, seen]) => !seen)).toEqual([]);
 });
 
 const post = (json: unknown) => proxyEvent({ httpMethod: 'POST', json });
