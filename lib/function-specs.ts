@@ -1,8 +1,9 @@
 /**
  * What each function may do and how it runs, written once: the stack sizes
  * functions and writes their IAM policies from this table, the local stack
- * applies the same timeouts, and tests check the synthesized policies
- * against it. Plain data: no CDK imports, so local code can read it.
+ * applies the same timeouts and the same DynamoDB item grants, and tests
+ * check the synthesized policies against it. Plain data: no CDK imports,
+ * so local code can read it. A new function's grants are one entry here.
  */
 import type { FunctionName } from '../lambdas/shared/routes';
 import type { ItemType } from '../lambdas/shared/table-schema';
