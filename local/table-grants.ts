@@ -11,7 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import { statementsAllow, tableRequestsOf, tableStatements, type TableRequest } from '../lib/table-grants';
+import { statementsAllow, tableRequestsOf, tableStatements, type TableRequest, type TableStatement } from '../lib/table-grants';
 import type { Db } from '../lambdas/shared/dynamo';
 import type { FunctionName } from '../lambdas/shared/routes';
 import { TABLE } from '../lambdas/shared/table-schema';
@@ -60,7 +60,15 @@ export function enforceTableGrants(db: Db): TableAccessLog {
   const log: TableAccessLog = { counts: {}, denied: [], unscoped: 0 };
   logs.set(db.client, log);
   const table = localTableArn(db.tableName);
-  const statementsOf = (fn: FunctionName) => tableStatements(FUNCTION_SPECS[fn], { table, usersIndex: `${table}/index/${TABLE.usersIndex.name}` });
+  const rendered = new Map<FunctionName, TableStatement[]>();
+  const statementsOf = (fn: FunctionName) => {
+    let statements = rendered.get(fn);
+    if (!statements) {
+      statements = tableStatements(FUNCTION_SPECS[fn], { table, usersIndex: `${table}/index/${TABLE.usersIndex.name}` });
+      rendered.set(fn, statements);
+    }
+    return statements;
+  };
   db.client.middlewareStack.add(
     (next, context) => async (args) => {
       const fn = running.getStore();
