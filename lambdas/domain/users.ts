@@ -159,8 +159,8 @@ export class Users {
   /**
    * Deletes a user: first the account (from then on the user is gone:
    * profile 404, refresh 401), then the user's families and orders, the
-   * pointer last. If a step fails, calling again finishes the job, because the
-   * pointer still names the id.
+   * pointer last. If a step fails, calling again finishes the job, because
+   * the pointer still names the id.
    */
   async delete(id: string): Promise<void> {
     if (!USER_ID.test(id)) throw new NotFoundError('No such user.');
@@ -184,11 +184,11 @@ export class Users {
         if (!isConditionalCheckFailure(error)) throw error;
       }
     }
-    await this.deletePartition(id);
+    await this.deleteChildren(id);
   }
 
   /** Deletes the user's refresh families and orders (a partition each), then the pointer. */
-  private async deletePartition(id: string): Promise<void> {
+  private async deleteChildren(id: string): Promise<void> {
     for (const partition of [keys.familyPartition(id), keys.orderPartition(id)]) {
       let startKey: Record<string, AttributeValue> | undefined;
       do {
