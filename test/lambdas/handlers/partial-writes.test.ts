@@ -11,7 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Users } from '../../../lambdas/domain/users';
 import { getN, getS, keyOf } from '../../../lambdas/shared/dynamo';
 import { keys } from '../../../lambdas/shared/table-schema';
-import { DynamoProxy, INTERNAL_ERROR, itemKeyOf } from '../../support/dynamo-proxy';
+import { DynamoProxy, INTERNAL_ERROR, itemKeyOf, type DynamoRequestBody, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { proxyEvent, withCaller } from '../../support/events';
 import { strongPassword, uniqueEmail } from '../../support/local-stack';
@@ -82,6 +82,15 @@ async function familyOf(refreshToken: string): Promise<string> {
   const hash = createHash('sha256').update(refreshToken).digest('hex');
   const out = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: keyOf(keys.refreshToken(hash)), ConsistentRead: true }));
   return getS(out.Item, 'familyId') as string;
+}
+
+/** A write that reserves a login attempt (not the give-back of a successful one). */
+const isReservation = (b: DynamoRequestBody) => itemKeyOf(b)?.startsWith('LOCK#') === true && /SET attempts = :one|ADD attempts :one/.test(b.UpdateExpression ?? '');
+const CONDITION_FAILED: Fault = { kind: 'error', status: 400, type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' };
+
+async function attemptsOf(email: string): Promise<number | undefined> {
+  const out = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: keyOf(keys.lockout(email)), ConsistentRead: true }));
+  return getN(out.Item, 'attempts');
 }
 
 async function loginPair() {
@@ -202,6 +211,50 @@ describe('login', () => {
     proxy.inject({ operation: 'UpdateItem', when: (b) => itemKeyOf(b)?.startsWith('LOCK#') === true, times: Infinity, fault: INTERNAL_ERROR });
 
     expectUnavailable(await h.login(post({ email, password: 'a wrong password, long enough' })));
+  });
+
+  it('does not judge even the right password when its attempt cannot be reserved (503, no tokens)', async () => {
+    const { email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, times: Infinity, fault: INTERNAL_ERROR });
+
+    const response = await h.login(post({ email, password }));
+
+    expectUnavailable(response);
+    expect(response.body).not.toMatch(/accessToken/);
+  });
+
+  it('retries a reservation that lost a race, then counts the guess and answers 401 (never an uncounted 5xx)', async () => {
+    const email = uniqueEmail('raced');
+    await register(email);
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, fault: CONDITION_FAILED });
+
+    expect(body(await h.login(post({ email, password: 'a wrong password, long enough' }))).error).toBe('invalid_credentials');
+    expect(await attemptsOf(email)).toBe(1);
+    expect(proxy.faulted('error')).toBeGreaterThan(0);
+  });
+
+  it('gives up with 503 after a bounded number of rounds when every reservation loses its race', async () => {
+    const email = uniqueEmail('storm');
+    await register(email);
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, times: Infinity, fault: CONDITION_FAILED });
+    const before = proxy.calls.length;
+
+    expectUnavailable(await h.login(post({ email, password: 'a wrong password, long enough' })));
+
+    const lockCalls = proxy.calls.slice(before).filter((c) => c.operation === 'UpdateItem' || c.operation === 'GetItem');
+    expect(lockCalls.length).toBeGreaterThanOrEqual(2);
+    expect(lockCalls.length).toBeLessThanOrEqual(12);
+  });
+
+  it('still logs in when giving back a successful attempt fails; the attempt stays counted', async () => {
+    const { email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: (b) => itemKeyOf(b)?.startsWith('LOCK#') === true && /:minusOne/.test(b.UpdateExpression ?? ''), times: Infinity, fault: INTERNAL_ERROR });
+
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    proxy.clear();
+    expect(await attemptsOf(email)).toBe(1);
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    expect(await attemptsOf(email)).toBe(1);
   });
 
   it('hands out no tokens when the session cannot be stored', async () => {
