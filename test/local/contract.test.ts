@@ -85,6 +85,8 @@ describe('POST /register', () => {
     ['email longer than 254', { email: `${'a'.repeat(60)}@${'b'.repeat(190)}.example.com`, password: 'correct-horse-battery-staple' }, 'email'],
     ['email not a string', { email: 42, password: 'correct-horse-battery-staple' }, 'email'],
     ['password too short', { email: 'short@example.com', password: 'short-pass' }, 'password'],
+    ['password of one typed character that NFKC expands to 18 (U+FDFA)', { email: 'ligature@example.com', password: '\uFDFA' }, 'password'],
+    ['password of 11 typed characters that NFKC makes 18 (ligatures such as U+FB00 ff)', { email: 'ff@example.com', password: '\uFB00'.repeat(6) + 'q7#\uFB01k' }, 'password'],
     ['password over 72 bytes', { email: 'long@example.com', password: 'é'.repeat(37) }, 'password'],
     ['common password', { email: 'common@example.com', password: 'passwordpassword' }, 'password'],
     ['common password in another case', { email: 'common2@example.com', password: 'QAZWSXEDCRFVTGB' }, 'password'],
@@ -99,6 +101,13 @@ describe('POST /register', () => {
   it('accepts exactly 72 bytes and exactly the minimum length', async () => {
     await register(uniqueEmail(), 'x'.repeat(72));
     await register(uniqueEmail(), 'q7-unusual-pw!!'); // 15 characters
+    await register(uniqueEmail(), 'q7-unusual-pw!\uFB00'); // 15 typed, 16 after NFKC
+  });
+
+  it('counts the minimum on what was typed: one character that NFKC expands is refused as too short', async () => {
+    const response = await api('POST', '/register', { body: { email: uniqueEmail(), password: '\uFDFA' } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json.details).toEqual([{ field: 'password', message: 'must be at least 15 characters' }]);
   });
 
   it('refuses a body that is not JSON with 400 invalid_json', async () => {
@@ -180,12 +189,14 @@ describe('POST /login', () => {
     expectError(await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } }), 429, 'too_many_attempts');
   });
 
-  it('resets the count after a successful login', async () => {
+  it('lets the right password in below the limit, and a success never forgives the failures of the window', async () => {
     const { email, password } = await register();
     for (let i = 0; i < 4; i++) await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } });
     expect((await api('POST', '/login', { body: { email, password } })).status).toBe(200);
-    for (let i = 0; i < 4; i++) await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } });
     expect((await api('POST', '/login', { body: { email, password } })).status).toBe(200);
+    // The successes gave back their own attempts only: the fifth failure of the window locks.
+    expectError(await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } }), 401, 'invalid_credentials');
+    expectError(await api('POST', '/login', { body: { email, password } }), 429, 'too_many_attempts');
   });
 });
 
