@@ -58,7 +58,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   'create-order': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:PutItem'], description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/orders' },
   admin: { ...SMALL, description: 'GET /api/admin' },
-  'list-users': { ...SMALL, index: true, description: 'GET /api/users' },
+  // GetItem: the caller's re-check (domain/admin-access.ts) reads their id pointer and account item, projected to the role.
+  'list-users': { ...SMALL, table: ['dynamodb:GetItem'], index: true, description: 'GET /api/users' },
   'set-user-role': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'PUT /api/users/{id}/role' },
   'delete-user': {
     ...SMALL,

@@ -87,9 +87,9 @@ describe('IAM boundaries', () => {
     }
   });
 
-  it('gives list-users the users index, not the base table that holds password hashes', () => {
+  it('gives list-users the users index to list, and on the base table only GetItem (the caller re-check)', () => {
     const listUsers = [...permissions('list-users')].filter((p) => p.startsWith('dynamodb:'));
 
-    expect(listUsers).toEqual([grant('dynamodb:Query', indexArn)]);
+    expect(listUsers.sort()).toEqual([grant('dynamodb:GetItem', tableArn), grant('dynamodb:Query', indexArn)].sort());
   });
 });

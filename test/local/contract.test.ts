@@ -475,6 +475,45 @@ describe('admin routes', () => {
     expect(again.user.id).not.toBe(victim.user.id);
   });
 
+  /** A fresh admin (registered, promoted by the demo admin), logged in: their token says `admin`. */
+  async function secondAdmin() {
+    const { user, email, password } = await register();
+    const { accessToken: root } = await login(api, ADMIN.email, ADMIN.password);
+    expect((await api('PUT', `/api/users/${user.id}/role`, { token: root, body: { role: 'admin' } })).status).toBe(200);
+    const session = await login(api, email, password);
+    expect(JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()).role).toBe('admin');
+    return { user, session, root };
+  }
+
+  it('re-reads the caller: a demoted admin\'s still-valid token gets 403 on every route that changes or reveals accounts', async () => {
+    const { user, session, root } = await secondAdmin();
+    const { user: accomplice } = await register();
+    expect((await api('GET', '/api/users', { token: session.accessToken })).status).toBe(200);
+    expect((await api('PUT', `/api/users/${user.id}/role`, { token: root, body: { role: 'user' } })).status).toBe(200);
+
+    expectError(await api('GET', '/api/users', { token: session.accessToken }), 403, 'forbidden');
+    // Re-promoting himself (which the next refresh would carry) or anyone else is refused.
+    expectError(await api('PUT', `/api/users/${user.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 403, 'forbidden');
+    expectError(await api('PUT', `/api/users/${accomplice.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 403, 'forbidden');
+    expectError(await api('DELETE', `/api/users/${accomplice.id}`, { token: session.accessToken }), 403, 'forbidden');
+    const refreshed = await api('POST', '/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(JSON.parse(Buffer.from(refreshed.json.accessToken.split('.')[1], 'base64url').toString()).role).toBe('user');
+    const rootView = await api('GET', '/api/users?limit=100', { token: root });
+    expect(rootView.json.users.find((u: { id: string }) => u.id === accomplice.id)).toEqual(expect.objectContaining({ role: 'user' }));
+  });
+
+  it('re-reads the caller: a deleted admin\'s still-valid token gets 401 on every route that changes or reveals accounts', async () => {
+    const { user, session, root } = await secondAdmin();
+    const { user: accomplice } = await register();
+    expect((await api('DELETE', `/api/users/${user.id}`, { token: root })).status).toBe(204);
+
+    expectError(await api('GET', '/api/users', { token: session.accessToken }), 401, 'invalid_token');
+    expectError(await api('PUT', `/api/users/${accomplice.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 401, 'invalid_token');
+    expectError(await api('DELETE', `/api/users/${accomplice.id}`, { token: session.accessToken }), 401, 'invalid_token');
+    const rootView = await api('GET', '/api/users?limit=100', { token: root });
+    expect(rootView.json.users.find((u: { id: string }) => u.id === accomplice.id)).toEqual(expect.objectContaining({ role: 'user' }));
+  });
+
   it('is forbidden to users on every admin route', async () => {
     const { accessToken } = await login(api, ALICE.email, ALICE.password);
     const id = '00000000-0000-4000-8000-000000000000';

@@ -21,11 +21,13 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 let env: TestEnvironment;
 let proxy: DynamoProxy;
 const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser', Handler>;
-const ADMIN_ID = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
+/** A real admin account: admin routes re-read their caller. */
+let adminId: string;
 
 beforeAll(async () => {
   env = await setUpEnvironment();
   proxy = await DynamoProxy.start(env.dynamoEndpoint);
+  adminId = (await new Users(env.db).create({ email: uniqueEmail('admin'), role: 'admin', passwordHash: '$2b$04$x' }, new Date().toISOString())).id;
   // The handlers talk to DynamoDB through the proxy; the test reads dynalite directly.
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   const load = async (name: string) => ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
@@ -51,7 +53,7 @@ afterAll(async () => {
 
 const post = (json: unknown) => proxyEvent({ httpMethod: 'POST', json });
 const body = (response: APIGatewayProxyResult) => (response.body ? JSON.parse(response.body) : undefined);
-const asAdmin = (event: APIGatewayProxyEvent) => withCaller(event, ADMIN_ID, 'admin');
+const asAdmin = (event: APIGatewayProxyEvent) => withCaller(event, adminId, 'admin');
 
 function expectUnavailable(response: APIGatewayProxyResult) {
   expect([response.statusCode, body(response)?.error, response.headers?.['Retry-After']]).toEqual([503, 'service_unavailable', '1']);
