@@ -9,7 +9,7 @@
  * | user pointer      | `USER#<id>`      | `PROFILE`              | id -> email                        |
  * | refresh family    | `USER#<id>`      | `FAMILY#<familyId>`    | revocation flag, TTL               |
  * | order             | `USER#<id>`      | `ORDER#<iso>#<id>`     | newest first by sort key           |
- * | login lockout     | `LOCK#<email>`   | `LOCK`                 | failure count, lockedUntil, TTL    |
+ * | login lockout     | `LOCK#<email>`   | `LOCK`                 | attempts in the window, TTL        |
  * | refresh token     | `RT#<sha256>`    | `RT`                   | single use, TTL                    |
  *
  * The account item is keyed by email so that registration is one
