@@ -42,7 +42,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   register: { ...BCRYPT, table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], description: 'POST /register' },
   login: {
     ...BCRYPT,
-    table: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    // UpdateItem reserves (and gives back) a lockout attempt; GetItem rereads the lock item after a lost race.
+    table: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
     signingKey: true,
     description: 'POST /login',
   },
