@@ -84,7 +84,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     table: {
       // One BatchGetItem reads the account and the lockout item together.
       account: ['dynamodb:BatchGetItem'],
-      lockout: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      // UpdateItem reserves (and gives back) a lockout attempt; GetItem rereads the lock item after a lost race.
+      lockout: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
       // One BatchWriteItem stores a new session: its family and its first token.
       refreshFamily: ['dynamodb:BatchWriteItem'],
       refreshToken: ['dynamodb:BatchWriteItem'],

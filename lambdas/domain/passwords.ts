@@ -32,7 +32,9 @@ export function normalizePassword(password: string): string {
 /** Why a new password is refused, or undefined if it is acceptable. */
 export function passwordProblem(password: string, config: Pick<PasswordConfig, 'minLength'>): string | undefined {
   const normalized = normalizePassword(password);
-  if ([...normalized].length < config.minLength) return `must be at least ${config.minLength} characters`;
+  // Counted in code points (NIST SP 800-63B) both as typed and as hashed: NFKC can expand one typed character into
+  // many (U+FDFA is 18 after NFKC) or merge several into one, and neither may carry a short password past the minimum.
+  if (Math.min([...password].length, [...normalized].length) < config.minLength) return `must be at least ${config.minLength} characters`;
   // bcrypt reads at most 72 bytes; a longer password would be silently cut, so refuse it.
   if (Buffer.byteLength(normalized, 'utf8') > LIMITS.passwordMaxBytes) return `must be at most ${LIMITS.passwordMaxBytes} bytes of UTF-8`;
   if (isCommon(normalized)) return 'is too common: it appears in lists of breached passwords';

@@ -9,7 +9,7 @@ import { countMetric } from '../shared/metrics';
 import { keys } from '../shared/table-schema';
 import type { AccessTokenIssuer } from '../tokens/access-tokens';
 import { normalizeEmail } from './email';
-import type { Lockout } from './lockout';
+import type { Attempt, Lockout } from './lockout';
 import type { PasswordHasher } from './passwords';
 import type { RefreshTokens } from './refresh-tokens';
 import { accountFromItem, type Account } from './users';
@@ -55,32 +55,36 @@ export class Login {
   ) {}
 
   /**
-   * One DynamoDB round trip (account and lockout state in one batch) before
-   * bcrypt runs. An unknown email and a wrong password take the same path,
-   * spend the same bcrypt time, count towards the same lockout, and fail
-   * with the same error.
+   * One DynamoDB round trip (account and lockout state in one batch), then
+   * one conditional write that reserves this attempt, then bcrypt: a
+   * password is only ever checked inside the lockout budget, however many
+   * logins for the email run at once. An unknown email and a wrong password
+   * take the same path (same calls, same bcrypt time), count towards the
+   * same lockout, and fail with the same error.
    */
   async login(rawEmail: string, password: string): Promise<TokenPair> {
     const email = normalizeEmail(rawEmail);
     if (!email) throw new ValidationError([{ field: 'email', message: 'must be an email address of at most 254 characters' }]);
     const [accountItem, lockItem] = await batchGetConsistent(this.db, [keys.account(email), keys.lockout(email)]);
-    const lock = this.lockout.stateOf(lockItem);
-    if (lock.lockedForSeconds !== undefined) {
-      countMetric('loginFailed', 'locked_out');
-      throw new TooManyAttemptsError(lock.lockedForSeconds);
+    let attempt: Attempt;
+    try {
+      attempt = await this.lockout.reserve(email, { item: lockItem });
+    } catch (error) {
+      if (error instanceof TooManyAttemptsError) countMetric('loginFailed', 'locked_out');
+      // Whatever else went wrong (a 503), the password is not checked: no guess is judged without being counted.
+      throw error;
     }
 
     const account = accountFromItem(accountItem);
     const ok = await this.hasher.verify(password, account?.passwordHash);
     if (!account || !ok) {
       const reason = account ? 'wrong_password' : 'unknown_email';
-      // Counted before the lockout write: a failed login is a failed login even if DynamoDB then fails.
       countMetric('loginFailed', reason);
-      await this.lockout.recordFailure(email);
+      attempt.failed();
       throw new InvalidCredentialsError(reason);
     }
-    // After bcrypt, one more round trip: the session's writes and the counter's reset go out together.
-    const [pair] = await Promise.all([this.sessions.open(account), lock.exists ? this.lockout.reset(email) : undefined]);
+    // After bcrypt, one more round trip: the session's writes and the attempt's give-back go out together.
+    const [pair] = await Promise.all([this.sessions.open(account), attempt.succeeded()]);
     logger.info('login succeeded', { userId: account.id });
     countMetric('loginSucceeded');
     return pair;

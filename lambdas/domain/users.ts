@@ -126,6 +126,34 @@ export class Users {
     return account?.id === id ? account : undefined;
   }
 
+  /**
+   * The role the account with this id has now, or undefined if there is no
+   * such account. Two strongly consistent reads (the id pointer, then the
+   * account), each projected to what is needed: the password hash is never
+   * read.
+   */
+  async currentRole(id: string): Promise<Role | undefined> {
+    if (!USER_ID.test(id)) return undefined;
+    const pointer = await this.db.client.send(
+      new GetItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)), ConsistentRead: true, ProjectionExpression: 'email' }),
+    );
+    const email = getS(pointer.Item, 'email');
+    if (!email) return undefined;
+    const account = await this.db.client.send(
+      new GetItemCommand({
+        TableName: this.db.tableName,
+        Key: keyOf(keys.account(email)),
+        ConsistentRead: true,
+        ProjectionExpression: 'userId, #role',
+        ExpressionAttributeNames: { '#role': 'role' },
+      }),
+    );
+    const role = getS(account.Item, 'role');
+    // The email may have been re-registered by someone else after this id was deleted.
+    if (getS(account.Item, 'userId') !== id || (role !== 'user' && role !== 'admin')) return undefined;
+    return role;
+  }
+
   async get(id: string): Promise<User> {
     const account = await this.accountById(id);
     if (!account) throw new NotFoundError('No such user.');

@@ -1,13 +1,15 @@
+import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../domain/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, jsonResponse } from '../shared/http';
 import { parsePageQuery } from '../shared/validation';
 
 const users = new Users(dbFromEnv());
+const admins = new AdminAccess(users);
 
-/** `GET /api/users` (admin): users in creation order (`?limit=`, `?cursor=`). */
+/** `GET /api/users` (admin, re-checked): users in creation order (`?limit=`, `?cursor=`). */
 export const handler = httpHandler(async (request) => {
-  adminOf(request.event);
+  await admins.confirm(adminOf(request.event));
   const page = parsePageQuery(request.query('limit'), request.query('cursor'));
   return jsonResponse(200, await users.list(page));
 });

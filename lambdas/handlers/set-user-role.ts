@@ -1,3 +1,4 @@
+import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../domain/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, jsonResponse } from '../shared/http';
@@ -5,11 +6,12 @@ import { ROLES } from '../shared/routes';
 import { oneOf, parseBody } from '../shared/validation';
 
 const users = new Users(dbFromEnv());
+const admins = new AdminAccess(users);
 const body = { role: oneOf(ROLES) };
 
-/** `PUT /api/users/{id}/role` (admin): the new role shows in the user's next access token (at the next refresh). */
+/** `PUT /api/users/{id}/role` (admin, re-checked): the new role shows in the user's next access token (at the next refresh). */
 export const handler = httpHandler(async (request) => {
-  adminOf(request.event);
+  await admins.confirm(adminOf(request.event));
   const { role } = parseBody(request.jsonBody(), body);
   return jsonResponse(200, { user: await users.setRole(request.pathParameter('id') ?? '', role) });
 });

@@ -52,7 +52,7 @@ export const SETTINGS = {
     default: 5,
     min: 1,
     max: 100,
-    description: 'consecutive failed logins for one email before lockout',
+    description: 'password checks for one email per lockout window (a failure keeps its slot, a success gives it back)',
   },
   lockoutSeconds: {
     env: 'LOCKOUT_SECONDS',
@@ -60,7 +60,7 @@ export const SETTINGS = {
     default: 900,
     min: 1,
     max: 86_400,
-    description: 'lockout length',
+    description: 'lockout window: each attempt extends it to this many seconds from now',
   },
   bcryptCost: {
     env: 'BCRYPT_COST',

@@ -9,7 +9,7 @@
  * | `userPointer`   | `USER#<id>`     | `PROFILE`         | id -> email                         |
  * | `refreshFamily` | `FAMILY#<id>`   | `<familyId>`      | revocation flag, TTL                |
  * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
- * | `lockout`       | `LOCK#<email>`  | `LOCK`            | failure count, lockedUntil, TTL     |
+ * | `lockout`       | `LOCK#<email>`  | `LOCK`            | attempts in the window, TTL         |
  * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |
  *
  * Every item type has a partition key prefix of its own, and no prefix

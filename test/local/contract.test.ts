@@ -85,6 +85,8 @@ describe('POST /register', () => {
     ['email longer than 254', { email: `${'a'.repeat(60)}@${'b'.repeat(190)}.example.com`, password: 'correct-horse-battery-staple' }, 'email'],
     ['email not a string', { email: 42, password: 'correct-horse-battery-staple' }, 'email'],
     ['password too short', { email: 'short@example.com', password: 'short-pass' }, 'password'],
+    ['password of one typed character that NFKC expands to 18 (U+FDFA)', { email: 'ligature@example.com', password: '\uFDFA' }, 'password'],
+    ['password of 11 typed characters that NFKC makes 18 (ligatures such as U+FB00 ff)', { email: 'ff@example.com', password: '\uFB00'.repeat(6) + 'q7#\uFB01k' }, 'password'],
     ['password over 72 bytes', { email: 'long@example.com', password: 'é'.repeat(37) }, 'password'],
     ['common password', { email: 'common@example.com', password: 'passwordpassword' }, 'password'],
     ['common password in another case', { email: 'common2@example.com', password: 'QAZWSXEDCRFVTGB' }, 'password'],
@@ -99,6 +101,13 @@ describe('POST /register', () => {
   it('accepts exactly 72 bytes and exactly the minimum length', async () => {
     await register(uniqueEmail(), 'x'.repeat(72));
     await register(uniqueEmail(), 'q7-unusual-pw!!'); // 15 characters
+    await register(uniqueEmail(), 'q7-unusual-pw!\uFB00'); // 15 typed, 16 after NFKC
+  });
+
+  it('counts the minimum on what was typed: one character that NFKC expands is refused as too short', async () => {
+    const response = await api('POST', '/register', { body: { email: uniqueEmail(), password: '\uFDFA' } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json.details).toEqual([{ field: 'password', message: 'must be at least 15 characters' }]);
   });
 
   it('refuses a body that is not JSON with 400 invalid_json', async () => {
@@ -180,12 +189,14 @@ describe('POST /login', () => {
     expectError(await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } }), 429, 'too_many_attempts');
   });
 
-  it('resets the count after a successful login', async () => {
+  it('lets the right password in below the limit, and a success never forgives the failures of the window', async () => {
     const { email, password } = await register();
     for (let i = 0; i < 4; i++) await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } });
     expect((await api('POST', '/login', { body: { email, password } })).status).toBe(200);
-    for (let i = 0; i < 4; i++) await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } });
     expect((await api('POST', '/login', { body: { email, password } })).status).toBe(200);
+    // The successes gave back their own attempts only: the fifth failure of the window locks.
+    expectError(await api('POST', '/login', { body: { email, password: 'wrong-password-entirely' } }), 401, 'invalid_credentials');
+    expectError(await api('POST', '/login', { body: { email, password } }), 429, 'too_many_attempts');
   });
 });
 
@@ -462,6 +473,45 @@ describe('admin routes', () => {
     // The email is free again, for a new account with a new id.
     const again = await register(victim.email);
     expect(again.user.id).not.toBe(victim.user.id);
+  });
+
+  /** A fresh admin (registered, promoted by the demo admin), logged in: their token says `admin`. */
+  async function secondAdmin() {
+    const { user, email, password } = await register();
+    const { accessToken: root } = await login(api, ADMIN.email, ADMIN.password);
+    expect((await api('PUT', `/api/users/${user.id}/role`, { token: root, body: { role: 'admin' } })).status).toBe(200);
+    const session = await login(api, email, password);
+    expect(JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()).role).toBe('admin');
+    return { user, session, root };
+  }
+
+  it('re-reads the caller: a demoted admin\'s still-valid token gets 403 on every route that changes or reveals accounts', async () => {
+    const { user, session, root } = await secondAdmin();
+    const { user: accomplice } = await register();
+    expect((await api('GET', '/api/users', { token: session.accessToken })).status).toBe(200);
+    expect((await api('PUT', `/api/users/${user.id}/role`, { token: root, body: { role: 'user' } })).status).toBe(200);
+
+    expectError(await api('GET', '/api/users', { token: session.accessToken }), 403, 'forbidden');
+    // Re-promoting himself (which the next refresh would carry) or anyone else is refused.
+    expectError(await api('PUT', `/api/users/${user.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 403, 'forbidden');
+    expectError(await api('PUT', `/api/users/${accomplice.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 403, 'forbidden');
+    expectError(await api('DELETE', `/api/users/${accomplice.id}`, { token: session.accessToken }), 403, 'forbidden');
+    const refreshed = await api('POST', '/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(JSON.parse(Buffer.from(refreshed.json.accessToken.split('.')[1], 'base64url').toString()).role).toBe('user');
+    const rootView = await api('GET', '/api/users?limit=100', { token: root });
+    expect(rootView.json.users.find((u: { id: string }) => u.id === accomplice.id)).toEqual(expect.objectContaining({ role: 'user' }));
+  });
+
+  it('re-reads the caller: a deleted admin\'s still-valid token gets 401 on every route that changes or reveals accounts', async () => {
+    const { user, session, root } = await secondAdmin();
+    const { user: accomplice } = await register();
+    expect((await api('DELETE', `/api/users/${user.id}`, { token: root })).status).toBe(204);
+
+    expectError(await api('GET', '/api/users', { token: session.accessToken }), 401, 'invalid_token');
+    expectError(await api('PUT', `/api/users/${accomplice.id}/role`, { token: session.accessToken, body: { role: 'admin' } }), 401, 'invalid_token');
+    expectError(await api('DELETE', `/api/users/${accomplice.id}`, { token: session.accessToken }), 401, 'invalid_token');
+    const rootView = await api('GET', '/api/users?limit=100', { token: root });
+    expect(rootView.json.users.find((u: { id: string }) => u.id === accomplice.id)).toEqual(expect.objectContaining({ role: 'user' }));
   });
 
   it('is forbidden to users on every admin route', async () => {

@@ -36,13 +36,13 @@ it('20 concurrent refreshes with one token: exactly one succeeds', async () => {
   for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InvalidTokenError);
 });
 
-it('N concurrent wrong-password logins count exactly N failures', async () => {
+it('N concurrent wrong-password logins below the limit count exactly N attempts', async () => {
   const { registration, login, db } = await domain({ maxAttempts: 10 });
   await registration.register({ email: 'count@example.com', password: PASSWORD });
   const results = await Promise.allSettled(Array.from({ length: 7 }, () => login.login('count@example.com', 'wrong-password-here')));
   for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(InvalidCredentialsError);
   const item = await db.client.send(new GetItemCommand({ TableName: db.tableName, Key: keyOf(keys.lockout('count@example.com')), ConsistentRead: true }));
-  expect(getN(item.Item, 'failures')).toBe(7);
+  expect(getN(item.Item, 'attempts')).toBe(7);
   // Three more reach the limit of 10 exactly: the next login, even with the right password, is locked.
   await Promise.allSettled(Array.from({ length: 3 }, () => login.login('count@example.com', 'wrong-password-here')));
   await expect(login.login('count@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
@@ -55,6 +55,42 @@ it('the limit-th concurrent failure locks; one fewer does not', async () => {
   await expect(login.login('four@example.com', PASSWORD)).resolves.toEqual(expect.objectContaining({ tokenType: 'Bearer' }));
   await Promise.allSettled(Array.from({ length: 5 }, () => login.login('four@example.com', 'wrong-password-here')));
   await expect(login.login('four@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+});
+
+it('40 concurrent wrong passwords for one email: exactly LOGIN_MAX_ATTEMPTS bcrypt checks, the rest 429 unchecked', async () => {
+  const { registration, login, hasher } = await domain({ maxAttempts: 5 });
+  await registration.register({ email: 'burst@example.com', password: PASSWORD });
+  const verify = jest.spyOn(hasher, 'verify');
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => login.login('burst@example.com', 'wrong-password-here')));
+  const reasons = results.map((r) => (r as PromiseRejectedResult).reason);
+  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError)).map(String)).toEqual([]);
+  expect(verify).toHaveBeenCalledTimes(5);
+  expect(reasons.filter((e) => e instanceof InvalidCredentialsError)).toHaveLength(5);
+  expect(reasons.filter((e) => e instanceof TooManyAttemptsError)).toHaveLength(35);
+  await expect(login.login('burst@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+  expect(verify).toHaveBeenCalledTimes(5);
+});
+
+it('a right password racing 40 wrong ones never gets past the budget and never lifts the lock the failures earn', async () => {
+  const { registration, login, hasher } = await domain({ maxAttempts: 5 });
+  await registration.register({ email: 'mixed@example.com', password: PASSWORD });
+  const verify = jest.spyOn(hasher, 'verify');
+  const attempts = Array.from({ length: 41 }, (_, i) => (i === 20 ? PASSWORD : 'wrong-password-here'));
+  const results = await Promise.allSettled(attempts.map((password) => login.login('mixed@example.com', password)));
+  const wrongChecked = results.filter((r) => r.status === 'rejected' && r.reason instanceof InvalidCredentialsError).length;
+  const loggedIn = results.filter((r) => r.status === 'fulfilled').length;
+  expect(verify.mock.calls.length).toBe(wrongChecked + loggedIn);
+  expect(wrongChecked + loggedIn).toBeLessThanOrEqual(5);
+  // The success gave back its own slot only: the window's wrong guesses, counted in total, never exceed the limit.
+  let more = 0;
+  for (;;) {
+    const next = await login.login('mixed@example.com', 'wrong-password-here').catch((e: unknown) => e);
+    if (next instanceof TooManyAttemptsError) break;
+    expect(next).toBeInstanceOf(InvalidCredentialsError);
+    more += 1;
+  }
+  expect(wrongChecked + more).toBe(5);
+  await expect(login.login('mixed@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
 });
 
 it('100 concurrent orders by one user: 100 stored, none lost', async () => {

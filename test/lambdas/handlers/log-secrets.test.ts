@@ -15,6 +15,7 @@ import { functionNames } from '../../../lib/constructs/wristband-functions';
 import { LOCAL_KEY_FILES } from '../../../lambdas/keys/key-store';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import type { FunctionName } from '../../../lambdas/shared/routes';
+import { Users } from '../../../lambdas/domain/users';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller } from '../../support/events';
@@ -94,6 +95,8 @@ describe('every function, fed secrets at DEBUG', () => {
     expect((await call('list-orders', asUser(proxyEvent()))).statusCode).toBe(200);
     expect((await call('admin', asUser(proxyEvent()))).statusCode).toBe(403);
     expect((await call('admin', asAdmin(proxyEvent()))).statusCode).toBe(200);
+    // Admin routes that act on accounts re-read the caller: make the account an admin, as the token says.
+    await new Users(env.db).setRole(userId, 'admin');
     expect((await call('list-users', asAdmin(proxyEvent()))).statusCode).toBe(200);
     const user = (path: string) => ({ pathParameters: { id: userId }, path });
     expect((await call('set-user-role', asAdmin({ ...post({ role: 'admin' }), ...user(`/api/users/${userId}/role`), httpMethod: 'PUT' }))).statusCode).toBe(200);

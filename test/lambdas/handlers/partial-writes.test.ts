@@ -13,7 +13,7 @@ import { getN, getS, keyOf } from '../../../lambdas/shared/dynamo';
 import type { FunctionName } from '../../../lambdas/shared/routes';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { asFunction, enforceTableGrants, type TableAccessLog } from '../../../local/table-grants';
-import { DynamoProxy, INTERNAL_ERROR, itemKeyOf } from '../../support/dynamo-proxy';
+import { DynamoProxy, INTERNAL_ERROR, itemKeyOf, type DynamoRequestBody, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { proxyEvent, withCaller } from '../../support/events';
 import { strongPassword, uniqueEmail } from '../../support/local-stack';
@@ -24,11 +24,13 @@ let env: TestEnvironment;
 let proxy: DynamoProxy;
 let grants: TableAccessLog;
 const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser', Handler>;
-const ADMIN_ID = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
+/** A real admin account: admin routes re-read their caller. */
+let adminId: string;
 
 beforeAll(async () => {
   env = await setUpEnvironment();
   proxy = await DynamoProxy.start(env.dynamoEndpoint);
+  adminId = (await new Users(env.db).create({ email: uniqueEmail('admin'), role: 'admin', passwordHash: '$2b$04$x' }, new Date().toISOString())).id;
   // The handlers talk to DynamoDB through the proxy; the test reads dynalite directly.
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   // Each handler runs as its function, so its calls (the recovery paths below included) are checked against its grants.
@@ -64,7 +66,7 @@ afterAll(async () => {
 
 const post = (json: unknown) => proxyEvent({ httpMethod: 'POST', json });
 const body = (response: APIGatewayProxyResult) => (response.body ? JSON.parse(response.body) : undefined);
-const asAdmin = (event: APIGatewayProxyEvent) => withCaller(event, ADMIN_ID, 'admin');
+const asAdmin = (event: APIGatewayProxyEvent) => withCaller(event, adminId, 'admin');
 
 function expectUnavailable(response: APIGatewayProxyResult) {
   expect([response.statusCode, body(response)?.error, response.headers?.['Retry-After']]).toEqual([503, 'service_unavailable', '1']);
@@ -95,6 +97,15 @@ async function familyOf(refreshToken: string): Promise<string> {
   const hash = createHash('sha256').update(refreshToken).digest('hex');
   const out = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: keyOf(keys.refreshToken(hash)), ConsistentRead: true }));
   return getS(out.Item, 'familyId') as string;
+}
+
+/** A write that reserves a login attempt (not the give-back of a successful one). */
+const isReservation = (b: DynamoRequestBody) => itemKeyOf(b)?.startsWith('LOCK#') === true && /SET attempts = :one|ADD attempts :one/.test(b.UpdateExpression ?? '');
+const CONDITION_FAILED: Fault = { kind: 'error', status: 400, type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' };
+
+async function attemptsOf(email: string): Promise<number | undefined> {
+  const out = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: keyOf(keys.lockout(email)), ConsistentRead: true }));
+  return getN(out.Item, 'attempts');
 }
 
 async function loginPair() {
@@ -215,6 +226,50 @@ describe('login', () => {
     proxy.inject({ operation: 'UpdateItem', when: (b) => itemKeyOf(b)?.startsWith('LOCK#') === true, times: Infinity, fault: INTERNAL_ERROR });
 
     expectUnavailable(await h.login(post({ email, password: 'a wrong password, long enough' })));
+  });
+
+  it('does not judge even the right password when its attempt cannot be reserved (503, no tokens)', async () => {
+    const { email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, times: Infinity, fault: INTERNAL_ERROR });
+
+    const response = await h.login(post({ email, password }));
+
+    expectUnavailable(response);
+    expect(response.body).not.toMatch(/accessToken/);
+  });
+
+  it('retries a reservation that lost a race, then counts the guess and answers 401 (never an uncounted 5xx)', async () => {
+    const email = uniqueEmail('raced');
+    await register(email);
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, fault: CONDITION_FAILED });
+
+    expect(body(await h.login(post({ email, password: 'a wrong password, long enough' }))).error).toBe('invalid_credentials');
+    expect(await attemptsOf(email)).toBe(1);
+    expect(proxy.faulted('error')).toBeGreaterThan(0);
+  });
+
+  it('gives up with 503 after a bounded number of rounds when every reservation loses its race', async () => {
+    const email = uniqueEmail('storm');
+    await register(email);
+    proxy.inject({ operation: 'UpdateItem', when: isReservation, times: Infinity, fault: CONDITION_FAILED });
+    const before = proxy.calls.length;
+
+    expectUnavailable(await h.login(post({ email, password: 'a wrong password, long enough' })));
+
+    const lockCalls = proxy.calls.slice(before).filter((c) => c.operation === 'UpdateItem' || c.operation === 'GetItem');
+    expect(lockCalls.length).toBeGreaterThanOrEqual(2);
+    expect(lockCalls.length).toBeLessThanOrEqual(12);
+  });
+
+  it('still logs in when giving back a successful attempt fails; the attempt stays counted', async () => {
+    const { email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: (b) => itemKeyOf(b)?.startsWith('LOCK#') === true && /:minusOne/.test(b.UpdateExpression ?? ''), times: Infinity, fault: INTERNAL_ERROR });
+
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    proxy.clear();
+    expect(await attemptsOf(email)).toBe(1);
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    expect(await attemptsOf(email)).toBe(1);
   });
 
   it('hands out no tokens when the session cannot be stored', async () => {
