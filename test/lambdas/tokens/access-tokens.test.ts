@@ -353,6 +353,9 @@ describe('AccessTokenVerifier refuses hostile tokens', () => {
     ['an empty sub', { sub: '' }, 'bad_sub'],
     ['a numeric sub', { sub: 42 }, 'bad_sub'],
     ['an empty jti', { jti: '' }, 'bad_jti'],
+    ['a numeric jti', { jti: 7 }, 'bad_jti'],
+    ['a jti that is an array', { jti: ['jti-1'] }, 'bad_jti'],
+    ['a jti that is an object', { jti: { id: 'jti-1' } }, 'bad_jti'],
   ])('%s', async (_name, claims, reason) => {
     expect((await refusal(token({}, claims))).reason).toBe(reason);
   });
@@ -500,6 +503,16 @@ describe('hasDuplicateMembers', () => {
     ['{"\\u0061":1,"a":2}', true],
     ['{"a":["a","a"]}', false],
     ['{}', false],
+    // Whitespace JSON allows between a name and its colon: tab, CR, LF.
+    ['{"a"\t:1,"a"\t:2}', true],
+    ['{"a"\r:1,"a"\r:2}', true],
+    ['{"a"\n:1,"a"\n:2}', true],
+    ['{"a":1,"b":2,"a"\r\n\t :3}', true],
+    // An array or a nested object closed before the duplicate: the detector must be back in the outer object.
+    ['{"x":[1,[2]],"a":1,"a":2}', true],
+    ['{"x":{"a":1},"a":2}', false],
+    ['{"x":{"y":{}},"a":1,"a":2}', true],
+    ['{"x":[{"a":1}],"a":1,"a":2}', true],
   ])('%s -> %s', (text, expected) => {
     expect(hasDuplicateMembers(text)).toBe(expected);
   });
@@ -608,5 +621,58 @@ describe('token edges', () => {
     const short = new AccessTokenVerifier(new PublicKeyRing(new FileKeyStore(dir), { now }), { ...CONFIG, accessTokenTtlSeconds: 60 }, now);
     await expect(short.verify(token({}, { exp: T0 + 60 }))).resolves.toBeDefined();
     await expect(short.verify(token({}, { exp: T0 + 61 }))).rejects.toMatchObject({ reason: 'claim_exp' });
+  });
+});
+
+describe('AccessTokenVerifier edges that mutation testing found untested', () => {
+  it.each([
+    ['a tab', '\t'],
+    ['a CR', '\r'],
+    ['an LF', '\n'],
+  ])('refuses a signed payload naming role twice with %s before the colon', async (_name, space) => {
+    const claims = JSON.stringify(goodClaims()).replace(/}$/, `,"role"${space}:"admin"}`);
+    expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
+  });
+
+  it('refuses a signed payload naming role twice after an array and a nested object', async () => {
+    const claims = JSON.stringify(goodClaims({ groups: ['a', ['b']], meta: { role: 'admin' } })).replace(/}$/, ',"role":"admin"}');
+    expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
+  });
+
+  it('refuses, never lets through, when the published key cannot verify ES256 at all (crypto.verify throws)', async () => {
+    // A mis-published key (an X25519 key under our kid): node:crypto throws instead of answering false.
+    const { generateKeyPairSync } = await import('node:crypto');
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    const broken = new AccessTokenVerifier({ get: async () => x25519 }, CONFIG, now);
+    await expect(broken.verify(token())).rejects.toMatchObject({ code: 'invalid_token', reason: 'bad_signature' });
+  });
+
+  describe('the token length limit', () => {
+    /** A valid token of exactly `length` characters, found by padding a claim (and, if need be, the header's JSON spacing). */
+    function tokenOfLength(length: number): string {
+      for (let spaces = 0; spaces < 4; spaces++) {
+        const headerJson = JSON.stringify(goodHeader()).replace('{', `{${' '.repeat(spaces)}`);
+        const fixed = b64(headerJson).length + 2 + 86;
+        for (let pad = Math.floor(((length - fixed) * 3) / 4) - 300; pad < length; pad++) {
+          const payload = JSON.stringify(goodClaims({ pad: 'p'.repeat(pad) }));
+          const total = fixed + b64(payload).length;
+          if (total === length) return rawToken(headerJson, payload);
+          if (total > length) break;
+        }
+      }
+      throw new Error(`no token of exactly ${length} characters`);
+    }
+
+    it(`accepts a valid token of exactly the limit (${LIMITS.maxTokenLength} characters)`, async () => {
+      const t = tokenOfLength(LIMITS.maxTokenLength);
+      expect(t).toHaveLength(LIMITS.maxTokenLength);
+      await expect(verifier.verify(t)).resolves.toMatchObject({ sub: 'user-123' });
+    });
+
+    it('refuses a valid token one character over the limit', async () => {
+      const t = tokenOfLength(LIMITS.maxTokenLength + 1);
+      expect(t).toHaveLength(LIMITS.maxTokenLength + 1);
+      expect((await refusal(t)).reason).toBe('malformed');
+    });
   });
 });
