@@ -10,7 +10,8 @@ import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../..
 import { PublicKeyRing } from '../../../lambdas/keys/public-key-ring';
 import type { TokenConfig } from '../../../lambdas/shared/config';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
-import { AccessTokenVerifier, lowSSignature, parseStrictHeader } from '../../../lambdas/tokens/access-token-verifier';
+import fc from 'fast-check';
+import { AccessTokenVerifier, isCanonicalBase64Url, lowSSignature, parseStrictHeader } from '../../../lambdas/tokens/access-token-verifier';
 
 const CONFIG: TokenConfig = { issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, clockToleranceSeconds: 5 };
 const T0 = 1_750_000_000;
@@ -81,6 +82,16 @@ describe('AccessTokenVerifier (node:crypto)', () => {
     // A P-384 signature is 96 bytes: cut to ES256's 64 it still fails, as it must.
     const signature = lowSSignature(sign('sha384', Buffer.from(input), { key: p384, dsaEncoding: 'ieee-p1363' }).subarray(0, 64));
     expect(await reason(`${input}.${signature.toString('base64url')}`)).toBe('bad_signature');
+  });
+
+  it('calls a segment canonical exactly when decoding and encoding it again gives it back', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), minLength: 1, maxLength: 12 }), (segment) => {
+        expect(isCanonicalBase64Url(segment)).toBe(segment.length % 4 !== 1 && Buffer.from(segment, 'base64url').toString('base64url') === segment);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('parseStrictHeader returns the header of a well-formed token', () => {
