@@ -85,9 +85,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const built = await Promise.all(names.map((name) => bundleLambda(handlerEntry(name), join(workDir, 'functions', name))));
     const functionBundles: Record<string, Bundle> = Object.fromEntries(names.map((name, i) => [name, built[i] as Bundle]));
     const baselines = await Promise.all(
-      AUTHORIZERS.filter((a) => a.id !== 'wristband').map(async (a) => [a.id, await bundleLambda(join(PROJECT_ROOT, a.entry), join(workDir, 'authorizers', a.id))] as const),
+      AUTHORIZERS.filter((a) => !a.id.startsWith('wristband')).map(async (a) => [a.id, await bundleLambda(join(PROJECT_ROOT, a.entry), join(workDir, 'authorizers', a.id))] as const),
     );
-    const authorizerBundles = { wristband: functionBundles.authorizer as Bundle, ...Object.fromEntries(baselines) } as Record<AuthorizerId, Bundle>;
+    const wristband = functionBundles.authorizer as Bundle;
+    const authorizerBundles = { wristband, 'wristband-metrics-off': wristband, ...Object.fromEntries(baselines) } as Record<AuthorizerId, Bundle>;
     const script = (name: string) => bundleScript(join(PROJECT_ROOT, 'bench', 'workers', `${name}.ts`), join(workDir, 'workers', `${name}.mjs`));
     const [warm, cold, login] = await Promise.all([script('warm'), script('cold'), script('login')]);
 

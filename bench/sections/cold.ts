@@ -49,7 +49,8 @@ export async function benchCold(ctx: BenchContext): Promise<ColdResults> {
   const once = async (variant: Variant): Promise<{ ms: number; cpuMs: number }> => {
     const bundle = variant === 'empty' ? '-' : ctx.authorizerBundles[variant].file;
     const before = counts.ssm + counts.jwks + counts.refused;
-    const result = await runChild<{ ms: number; cpuMs: number }>(ctx.scripts.cold, [bundle, token as string, METHOD_ARN], { env, timeoutMs: 30_000 });
+    const extra = variant === 'empty' ? {} : (AUTHORIZERS.find((a) => a.id === variant)?.env ?? {});
+    const result = await runChild<{ ms: number; cpuMs: number }>(ctx.scripts.cold, [bundle, token as string, METHOD_ARN], { env: { ...env, ...extra }, timeoutMs: 30_000 });
     reads[variant] += counts.ssm + counts.jwks + counts.refused - before;
     return result;
   };

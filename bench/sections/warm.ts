@@ -30,21 +30,24 @@ export type WarmResults = Record<AuthorizerId, WarmFigures>;
 
 export async function benchWarm(ctx: BenchContext): Promise<WarmResults> {
   const { settings } = ctx;
-  progress(`warm: minting ${settings.users + settings.distinctTokens + settings.warmupTokens} tokens`);
-  const users = await mintTokens(ctx.keys, settings.users, 'user');
   const order = shuffle(
     Array.from({ length: settings.users * settings.requestsPerUser }, (_, i) => i % settings.users),
     seededRandom(20_260_101),
   );
-  const job: WarmJob = {
-    methodArn: METHOD_ARN,
-    checks: await decisionChecks(ctx.keys),
-    warmup: await mintTokens(ctx.keys, settings.warmupTokens, 'warmup'),
-    distinct: await mintTokens(ctx.keys, settings.distinctTokens, 'distinct'),
-    realistic: { tokens: users, order },
-  };
   const jobFile = join(ctx.workDir, 'warm-job.json');
-  writeFileSync(jobFile, JSON.stringify(job));
+  // Fresh tokens for every run: on a busy machine the whole section can outlast a token's 15 minutes (and the
+  // checks' nbf), and then every authorizer would be timed refusing expired tokens, or the checks would fail.
+  const mintJob = async (run: number) => {
+    progress(`warm: run ${run}/${settings.warmRuns}, minting ${settings.users + settings.distinctTokens + settings.warmupTokens} tokens`);
+    const job: WarmJob = {
+      methodArn: METHOD_ARN,
+      checks: await decisionChecks(ctx.keys),
+      warmup: await mintTokens(ctx.keys, settings.warmupTokens, 'warmup'),
+      distinct: await mintTokens(ctx.keys, settings.distinctTokens, 'distinct'),
+      realistic: { tokens: await mintTokens(ctx.keys, settings.users, 'user'), order },
+    };
+    writeFileSync(jobFile, JSON.stringify(job));
+  };
 
   const env = { ...ctx.functionEnv, ...authorizerEnv(ctx.keyServer) };
   const runs = Object.fromEntries(
@@ -55,9 +58,10 @@ export async function benchWarm(ctx: BenchContext): Promise<WarmResults> {
   >;
   const random = seededRandom(7);
   for (let run = 1; run <= settings.warmRuns; run++) {
+    await mintJob(run);
     for (const authorizer of shuffle([...AUTHORIZERS], random)) {
       progress(`warm: run ${run}/${settings.warmRuns}, ${authorizer.label}`);
-      const result = await runChild<WarmResult>(ctx.scripts.warm, [jobFile, ctx.authorizerBundles[authorizer.id].file], { env });
+      const result = await runChild<WarmResult>(ctx.scripts.warm, [jobFile, ctx.authorizerBundles[authorizer.id].file], { env: { ...env, ...authorizer.env } });
       if (result.disagreements.length > 0) {
         throw new Error(`${authorizer.label} decided these tokens wrongly, so it does not do the same job: ${result.disagreements.join(', ')}`);
       }

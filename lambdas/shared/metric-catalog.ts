@@ -110,6 +110,8 @@ export function authorizerRejectReason(reason: string | undefined): AuthorizerRe
     case 'unknown_kid':
     case 'malformed':
       return reason;
+    case 'high_s':
+      return 'bad_signature';
     case 'not_a_bearer_header':
     case 'duplicate_member':
     case 'jws_invalid':

@@ -71,8 +71,39 @@ interface ParsedToken {
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** An ES256 signature is 64 bytes (r || s, RFC 7518 section 3.4): exactly 86 base64url characters. */
 const ES256_SIGNATURE_LENGTH = 86;
-/** Invalid UTF-8 is refused, not patched with U+FFFD (RFC 8725 section 3.7). */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Invalid UTF-8 is refused, not patched with U+FFFD (RFC 8725 section 3.7).
+ * `ignoreBOM` keeps a leading byte order mark in the text instead of
+ * silently dropping it, so JSON.parse refuses it: a segment with and
+ * without a BOM would otherwise be two spellings of one token.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The order n of the P-256 group, big-endian. */
+const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+/** floor(n / 2): an ES256 signature whose s is above it is the high-S twin of (r, n - s). */
+const P256_HALF_ORDER = Buffer.from('7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8', 'hex');
+
+/**
+ * Whether a raw 64-byte ES256 signature (r || s) has s > n / 2. ECDSA
+ * signatures are malleable: if (r, s) verifies, so does (r, n - s), and
+ * anyone holding a token can compute it. wristband signs with the low s
+ * only (lowSSignature) and refuses the other, so a token has one spelling:
+ * the verified-token cache, API Gateway's cache and any deny-list key on it.
+ */
+export function isHighS(signature: Uint8Array): boolean {
+  return Buffer.compare(signature.subarray(32, 64), P256_HALF_ORDER) > 0;
+}
+
+/** The low-S form of a raw 64-byte ES256 signature: (r, n - s) when s > n / 2, else the signature unchanged. */
+export function lowSSignature(signature: Uint8Array): Buffer {
+  const raw = Buffer.from(signature);
+  if (raw.length !== 64 || !isHighS(raw)) return raw;
+  const n = BigInt(`0x${P256_ORDER.toString('hex')}`);
+  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+  Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex').copy(raw, 32);
+  return raw;
+}
 
 /**
  * Structural checks (RFC 8725 section 3): one canonical base64url encoding
@@ -102,6 +133,7 @@ function parseToken(token: string): ParsedToken {
   if (signaturePart.length !== ES256_SIGNATURE_LENGTH) throw new InvalidTokenError('malformed');
   const signature = canonicalBytes(signaturePart);
   if (!signature) throw new InvalidTokenError('malformed');
+  if (isHighS(signature)) throw new InvalidTokenError('high_s');
   return {
     header: { alg: header.alg, typ: header.typ, kid: header.kid },
     payload,
@@ -134,12 +166,17 @@ function decodeJsonSegment(segment: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
 /** The bytes of an unpadded, canonical base64url segment, or undefined if it is not one. */
 function canonicalBytes(segment: string): Buffer | undefined {
-  if (!SEGMENT.test(segment) || segment.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(segment, 'base64url');
+  const rest = segment.length % 4;
+  if (rest === 1 || !SEGMENT.test(segment)) return undefined;
   // Stray trailing bits decode to the same bytes but encode differently: two spellings of one token are refused.
-  return bytes.toString('base64url') === segment ? bytes : undefined;
+  // A final group of 2 (or 3) characters carries 4 (or 2) bits no byte uses: they must be zero. Checked on the
+  // last character rather than by encoding the bytes again, which cost more than the rest of the parse.
+  if (rest !== 0 && (BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1)) & (rest === 2 ? 0b1111 : 0b11)) !== 0) return undefined;
+  return Buffer.from(segment, 'base64url');
 }
 
 /** Unpadded base64url whose decoding encodes back to the same text (no stray trailing bits). */
@@ -159,8 +196,9 @@ function signatureValid(token: ParsedToken, key: KeyObject): boolean {
 /**
  * The claim checks of RFC 7519 and RFC 9068, in the order jose made them
  * (so the log reasons did not change): presence, iss, aud, then the dates
- * against `now` (epoch seconds) with the clock tolerance, then our own
- * claims. Dates must be finite numbers: JSON's 1e400 parses to Infinity,
+ * against `now` (epoch seconds) with the clock tolerance, then the bounds
+ * jose does not check (iat not ahead of now, exp within one lifetime of now
+ * and of iat), then our own claims. Dates must be finite numbers: JSON's 1e400 parses to Infinity,
  * which would otherwise never expire.
  */
 function checkClaims(payload: Record<string, unknown>, config: TokenConfig, now: number): AccessClaims {
@@ -177,6 +215,11 @@ function checkClaims(payload: Record<string, unknown>, config: TokenConfig, now:
   const exp = numericDate(payload, 'exp') as number;
   // exp is the first second the token is no longer valid (RFC 7519 section 4.1.4).
   if (exp <= now - tolerance) throw new InvalidTokenError('expired');
+  // Nothing we issue is dated in the future or lives longer than the access-token lifetime: a token
+  // that claims to (a forged exp a century ahead, a clock gone wrong at the issuer) is refused.
+  const lifetime = config.accessTokenTtlSeconds;
+  if ((iat as number) > now + tolerance) throw new InvalidTokenError('claim_iat');
+  if (exp > now + lifetime + tolerance || exp - (iat as number) > lifetime) throw new InvalidTokenError('claim_exp');
   if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('bad_sub');
   if (!isRole(role)) throw new InvalidTokenError('bad_role');
   if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('bad_jti');

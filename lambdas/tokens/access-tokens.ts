@@ -13,13 +13,15 @@ import type { Role } from '../shared/routes';
 import type { TokenConfig } from '../shared/config';
 import { SIGNING_ALGORITHM, type SigningKeyRecord } from '../keys/key-set';
 import type { SigningKeySource } from '../keys/key-store';
-import { ACCESS_TOKEN_TYPE } from './access-token-verifier';
+import { ACCESS_TOKEN_TYPE, lowSSignature } from './access-token-verifier';
 
 export {
   ACCESS_TOKEN_TYPE,
   AccessTokenVerifier,
   hasDuplicateMembers,
   isCanonicalBase64Url,
+  isHighS,
+  lowSSignature,
   parseStrictHeader,
   type AccessClaims,
   type VerificationKeys,
@@ -48,7 +50,7 @@ export class AccessTokenIssuer {
     const { record, key } = await this.signingKey();
     const iat = Math.floor(this.now() / 1000);
     const ttl = this.config.accessTokenTtlSeconds;
-    const accessToken = await new SignJWT({ role: subject.role })
+    const signed = await new SignJWT({ role: subject.role })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: record.kid })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)
@@ -57,7 +59,7 @@ export class AccessTokenIssuer {
       .setExpirationTime(iat + ttl)
       .setJti(randomUUID())
       .sign(key);
-    return { accessToken, expiresIn: ttl };
+    return { accessToken: withLowS(signed), expiresIn: ttl };
   }
 
   private async signingKey(): Promise<{ record: SigningKeyRecord; key: SignKey }> {
@@ -75,4 +77,14 @@ export class AccessTokenIssuer {
     })();
     return this.inflight;
   }
+}
+
+/**
+ * The token with its signature in low-S form. ECDSA (and so jose, and
+ * WebCrypto under it) returns either of the two valid s values at random;
+ * the verifier accepts only the low one, so that a token has one spelling.
+ */
+function withLowS(token: string): string {
+  const dot = token.lastIndexOf('.');
+  return `${token.slice(0, dot + 1)}${lowSSignature(Buffer.from(token.slice(dot + 1), 'base64url')).toString('base64url')}`;
 }

@@ -14,7 +14,7 @@ import { renderMarkdown, type BenchResults } from '../../bench/report';
 jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '..', '..');
-const AUTHORIZERS = ['wristband', 'aws-jwt-verify', 'jsonwebtoken', 'jose', 'node-crypto'];
+const AUTHORIZERS = ['wristband', 'wristband-metrics-off', 'aws-jwt-verify', 'jsonwebtoken', 'jose', 'node-crypto'];
 
 let dir: string;
 let results: BenchResults;
@@ -67,11 +67,13 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('states every target of the issue, and prints the tables', () => {
-    expect(results.targets.map((t) => t.figure.slice(0, 2))).toEqual(['1.', '2.', '3.', '4.', '5.']);
+    expect(results.targets.map((t) => t.figure.slice(0, 2))).toEqual(['1.', '2.', '2b', '3.', '4.', '5.']);
     expect(stdout).toContain('Targets (issue 3)');
     expect(stdout).toContain('QUICK RUN');
     const markdown = renderMarkdown(results);
-    expect(markdown).toMatch(/^\| wristband \| .* \|$/m);
+    // wristband both ways: as deployed (a metric line per decision) and with metrics off, like the baselines.
+    expect(markdown).toMatch(/^\| wristband \(metrics on, as deployed\) \| .* \|$/m);
+    expect(markdown).toMatch(/^\| wristband, metrics off \| .* \|$/m);
     expect(markdown).toContain('| figure | target | measured | met |');
   });
 });

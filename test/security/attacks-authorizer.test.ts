@@ -17,8 +17,7 @@ let authorize: (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuth
 beforeAll(async () => {
   const env = await setUpEnvironment();
   ({ handler: authorize } = await import('../../lambdas/handlers/authorizer'));
-  const { issuer, audience } = tokenConfig();
-  kit = await hostileAuthorizations({ keysDir: env.keysDir, issuer, audience });
+  kit = await hostileAuthorizations({ keysDir: env.keysDir, ...tokenConfig() });
 });
 
 const event = (authorization: string): APIGatewayTokenAuthorizerEvent => ({ type: 'TOKEN', authorizationToken: authorization, methodArn: METHOD_ARN });

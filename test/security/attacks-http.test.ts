@@ -15,8 +15,7 @@ let kit: AttackKit;
 
 beforeAll(async () => {
   running = await startTestStack();
-  const { issuer, audience } = tokenConfig();
-  kit = await hostileAuthorizations({ keysDir: join(running.dataDir, 'keys'), issuer, audience });
+  kit = await hostileAuthorizations({ keysDir: join(running.dataDir, 'keys'), ...tokenConfig() });
 });
 
 afterAll(async () => {

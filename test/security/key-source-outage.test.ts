@@ -33,8 +33,7 @@ let servers: Server[] = [];
 
 beforeAll(async () => {
   env = await setUpEnvironment();
-  const { issuer, audience } = tokenConfig();
-  valid = (await hostileAuthorizations({ keysDir: env.keysDir, issuer, audience })).validAuthorization;
+  valid = (await hostileAuthorizations({ keysDir: env.keysDir, ...tokenConfig() })).validAuthorization;
 });
 
 afterAll(async () => {

@@ -28,6 +28,7 @@ import {
 } from 'node:crypto';
 import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../lambdas/keys/key-set';
 import { FileKeyStore } from '../../lambdas/keys/key-store';
+import { lowSSignature } from '../../lambdas/tokens/access-token-verifier';
 
 /** The attacks of issue 4, one entry per line of its list (plus the classics of the foundation issue). */
 export const ATTACK_CATEGORIES = [
@@ -52,6 +53,9 @@ export const ATTACK_CATEGORIES = [
   'tampered header or payload',
   'other algorithms with a valid ES256 signature',
   'garbage',
+  'ECDSA malleability (the high-S twin of a valid token)',
+  'UTF-8 byte order mark in a segment',
+  'iat or exp absurdly far in the future',
 ] as const;
 
 export type AttackCategory = (typeof ATTACK_CATEGORIES)[number];
@@ -68,6 +72,9 @@ export interface AttackTarget {
   readonly keysDir: string;
   readonly issuer: string;
   readonly audience: string;
+  /** The access-token lifetime and clock tolerance the stack runs with (TokenConfig). */
+  readonly accessTokenTtlSeconds: number;
+  readonly clockToleranceSeconds: number;
   /** Epoch seconds; defaults to now. */
   readonly now?: number;
 }
@@ -81,10 +88,18 @@ export interface AttackKit {
 /** The order of the P-256 group: r or s equal to it reduces to zero. */
 const P256_ORDER = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
 
+/** (r, n - s): the other valid ECDSA signature of the same message (the high-S twin of a low-S one). */
+export function malleated(signature: Buffer): Buffer {
+  const n = BigInt(`0x${P256_ORDER.toString('hex')}`);
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  return Buffer.concat([signature.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);
+}
+
 const b64 = (data: string | Buffer) => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url');
 
+/** Low-S, as wristband signs: an attack is then refused for its mutation, not for a high s that ECDSA picked at random. */
 function es256(input: string, key: KeyObject): string {
-  return cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return lowSSignature(cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })).toString('base64url');
 }
 
 /** A compact JWS from raw header and payload JSON text (so duplicates and odd spacing survive), ES256-signed by `key`. */
@@ -313,6 +328,29 @@ export async function hostileAuthorizations(target: AttackTarget): Promise<Attac
   add('garbage', 'header and payload not JSON', `${b64('{alg:ES256}')}.${b64('role=admin')}.${s0}`);
   add('garbage', 'header that is a JSON array', `${b64('["ES256"]')}.${p0}.${s0}`);
   add('garbage', 'dots only', '..');
+
+  // Anyone holding a token can compute (r, n - s): it verifies with plain ECDSA, but is a second spelling of the token.
+  add('ECDSA malleability (the high-S twin of a valid token)', 'the baseline with s replaced by n - s', `${h0}.${p0}.${b64(malleated(Buffer.from(s0, 'base64url')))}`);
+  add('ECDSA malleability (the high-S twin of a valid token)', 'a user token with s replaced by n - s', `${uh}.${userToken.split('.')[1]}.${b64(malleated(Buffer.from(us, 'base64url')))}`);
+
+  // A decoder that skips a leading BOM reads the same JSON: a second spelling of the same claims.
+  const bom = 'UTF-8 byte order mark in a segment';
+  add(bom, 'BOM before the header JSON', signedText(`\ufeff${JSON.stringify(header())}`, JSON.stringify(claims()), ourKey));
+  add(bom, 'BOM before the payload JSON', signedText(JSON.stringify(header()), `\ufeff${JSON.stringify(claims())}`, ourKey));
+  add(bom, 'BOM before both', signedText(`\ufeff${JSON.stringify(header())}`, `\ufeff${JSON.stringify(claims())}`, ourKey));
+
+  // Signed by the real key (as after a key leak, or an issuer bug): dates no token of ours carries.
+  const far = 'iat or exp absurdly far in the future';
+  const life = target.accessTokenTtlSeconds;
+  const tolerance = target.clockToleranceSeconds;
+  add(far, 'exp a century ahead', real({}, { exp: now + 100 * 365 * 86_400 }));
+  add(far, 'exp at the largest safe integer', real({}, { exp: Number.MAX_SAFE_INTEGER }));
+  // The suites run against the real clock, a while after these are built: two minutes of margin (the
+  // exact edges are in test/lambdas/tokens/access-tokens.test.ts › token edges, on a frozen clock).
+  add(far, 'exp two minutes past now + lifetime + tolerance', real({}, { exp: now + life + tolerance + 120 }));
+  add(far, 'iat a day ahead', real({}, { iat: now + 86_400, exp: now + 60 }));
+  add(far, 'iat two minutes past now + tolerance', real({}, { iat: now + tolerance + 120, exp: now + 60 }));
+  add(far, 'exp - iat one second over the lifetime', real({}, { iat: now - 60, exp: now - 60 + life + 1 }));
 
   for (const attack of attacks) {
     if (/[\r\n\0]|^\s|\s$/.test(attack.authorization)) throw new Error(`attack "${attack.name}" cannot travel in an HTTP header unchanged`);

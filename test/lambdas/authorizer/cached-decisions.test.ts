@@ -111,6 +111,37 @@ describe('cached decisions', () => {
     await expect(authorizer.handler(event(token))).resolves.toMatchObject({ principalId: 'user-1' });
   });
 
+  it('refuses the high-S twin of a cached token: another spelling is not a cache hit', async () => {
+    const token = await tokenFrom(a);
+    await authorizer.keys.hydrate();
+    await authorizer.handler(event(token));
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const raw = Buffer.from(sig, 'base64url');
+    const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    const s = (n - BigInt(`0x${raw.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0');
+    const twin = `${h}.${p}.${Buffer.concat([raw.subarray(0, 32), Buffer.from(s, 'hex')]).toString('base64url')}`;
+
+    await expect(authorizer.handler(event(twin))).rejects.toThrow(/^Unauthorized$/);
+    expect(authorizer.verified.size).toBe(1);
+    await expect(authorizer.handler(event(token))).resolves.toMatchObject({ principalId: 'user-1' });
+  });
+
+  it('keeps the tokens it holds through a flood of refused ones (a refusal is never stored)', async () => {
+    const token = await tokenFrom(a);
+    const small = createAuthorizer(source, CONFIG, { now, maxCachedTokens: 1 });
+    await small.keys.hydrate();
+    await small.handler(event(token));
+    const [h, p] = token.split('.');
+
+    for (let i = 0; i < 20; i++) {
+      const forged = `${h}.${p}.${Buffer.alloc(64, i + 1).toString('base64url')}`;
+      await expect(small.handler(event(forged))).rejects.toThrow(/^Unauthorized$/);
+    }
+
+    expect(small.verified.size).toBe(1);
+    expect(small.verified.get(token)).toMatchObject({ sub: 'user-1' });
+  });
+
   it('keeps at most the configured number of tokens', async () => {
     const small = createAuthorizer(source, CONFIG, { now, maxCachedTokens: 2 });
     for (const sub of ['u1', 'u2', 'u3']) await small.handler(event(await tokenFrom(a, sub)));

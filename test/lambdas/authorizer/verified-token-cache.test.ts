@@ -3,7 +3,7 @@
  * the exact token, never at or after exp, bounded, emptied by clear(), and
  * deaf to results from verifications that began before a clear().
  */
-import { VerifiedTokenCache } from '../../../lambdas/authorizer/verified-token-cache';
+import { VERIFIED_TOKEN_CACHE_MAX_ENTRIES, VerifiedTokenCache } from '../../../lambdas/authorizer/verified-token-cache';
 
 const T0 = 1_750_000_000;
 let clock: number;
@@ -80,6 +80,52 @@ describe('VerifiedTokenCache', () => {
 
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new VerifiedTokenCache({ maxEntries: 0 })).toThrow(TypeError);
+    expect(() => new VerifiedTokenCache({ maxEntries: -1 })).toThrow(TypeError);
     expect(() => new VerifiedTokenCache({ maxEntries: 1.5 })).toThrow(TypeError);
+    expect(() => new VerifiedTokenCache({ maxEntries: Number.NaN })).toThrow(TypeError);
+  });
+
+  it('works with a bound of one: it holds the latest token', () => {
+    const cache = new VerifiedTokenCache<{ sub: string; exp: number }>({ now, maxEntries: 1 });
+    cache.set('t1', claims(T0 + 900, 't1'), cache.ticket());
+    cache.set('t2', claims(T0 + 900, 't2'), cache.ticket());
+
+    expect([cache.size, cache.get('t1'), cache.get('t2')?.sub]).toEqual([1, undefined, 't2']);
+  });
+
+  it(`holds ${VERIFIED_TOKEN_CACHE_MAX_ENTRIES} tokens by default (about 10 MB), no more`, () => {
+    const cache = new VerifiedTokenCache<{ sub: string; exp: number }>({ now });
+    for (let i = 0; i <= VERIFIED_TOKEN_CACHE_MAX_ENTRIES; i++) cache.set(`t${i}`, claims(T0 + 900), cache.ticket());
+
+    expect(cache.size).toBe(VERIFIED_TOKEN_CACHE_MAX_ENTRIES);
+    expect(cache.get('t0')).toBeUndefined();
+    expect(cache.get(`t${VERIFIED_TOKEN_CACHE_MAX_ENTRIES}`)).toBeDefined();
+  });
+
+  it('reads the clock it is given, not the wall clock', () => {
+    // Frozen long after the wall clock: a token valid by the wall clock is already expired here.
+    const wall = Math.floor(Date.now() / 1000);
+    const late = new VerifiedTokenCache<{ sub: string; exp: number }>({ now: () => (wall + 3600) * 1000 });
+    late.set('t', claims(wall + 900), late.ticket());
+    expect(late.size).toBe(0);
+  });
+
+  it('uses the wall clock when given none', () => {
+    const wall = Math.floor(Date.now() / 1000);
+    const cache = new VerifiedTokenCache<{ sub: string; exp: number }>();
+    cache.set('fresh', claims(wall + 900), cache.ticket());
+    cache.set('stale', claims(wall - 1), cache.ticket());
+    expect([cache.get('fresh')?.sub, cache.get('stale')]).toEqual(['s', undefined]);
+  });
+
+  it('counts every clear(): a ticket from before any of several clears is refused', () => {
+    const cache = new VerifiedTokenCache<{ sub: string; exp: number }>({ now });
+    cache.clear();
+    const ticket = cache.ticket();
+    cache.clear();
+
+    cache.set('t', claims(T0 + 900), ticket);
+
+    expect(cache.size).toBe(0);
   });
 });

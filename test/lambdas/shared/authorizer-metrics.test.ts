@@ -64,6 +64,7 @@ describe('authorizerOutcome', () => {
   it.each([
     ['expired', 'expired'],
     ['bad_signature', 'bad_signature'],
+    ['high_s', 'bad_signature'],
     ['unknown_kid', 'unknown_kid'],
     ['malformed', 'malformed'],
     ['not_a_bearer_header', 'malformed'],

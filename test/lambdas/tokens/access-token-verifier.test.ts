@@ -10,7 +10,8 @@ import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../..
 import { PublicKeyRing } from '../../../lambdas/keys/public-key-ring';
 import type { TokenConfig } from '../../../lambdas/shared/config';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
-import { AccessTokenVerifier, parseStrictHeader } from '../../../lambdas/tokens/access-token-verifier';
+import fc from 'fast-check';
+import { AccessTokenVerifier, isCanonicalBase64Url, lowSSignature, parseStrictHeader } from '../../../lambdas/tokens/access-token-verifier';
 
 const CONFIG: TokenConfig = { issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, clockToleranceSeconds: 5 };
 const T0 = 1_750_000_000;
@@ -30,7 +31,7 @@ beforeAll(async () => {
 const b64 = (bytes: Buffer | string) => Buffer.from(bytes).toString('base64url');
 function rawToken(header: Buffer | string, payload: Buffer | string, signer: KeyObject = privateKey): string {
   const input = `${b64(header)}.${b64(payload)}`;
-  return `${input}.${sign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  return `${input}.${lowSSignature(sign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' })).toString('base64url')}`;
 }
 const header = () => JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
 const claims = (extra = '') => `{"iss":"wristband","aud":"wristband-api","sub":"u","role":"user","iat":${T0},"exp":${T0 + 900},"jti":"j"${extra}}`;
@@ -79,8 +80,18 @@ describe('AccessTokenVerifier (node:crypto)', () => {
     const { privateKey: p384 } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const input = `${b64(header())}.${b64(claims())}`;
     // A P-384 signature is 96 bytes: cut to ES256's 64 it still fails, as it must.
-    const signature = sign('sha384', Buffer.from(input), { key: p384, dsaEncoding: 'ieee-p1363' }).subarray(0, 64);
+    const signature = lowSSignature(sign('sha384', Buffer.from(input), { key: p384, dsaEncoding: 'ieee-p1363' }).subarray(0, 64));
     expect(await reason(`${input}.${signature.toString('base64url')}`)).toBe('bad_signature');
+  });
+
+  it('calls a segment canonical exactly when decoding and encoding it again gives it back', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), minLength: 1, maxLength: 12 }), (segment) => {
+        expect(isCanonicalBase64Url(segment)).toBe(segment.length % 4 !== 1 && Buffer.from(segment, 'base64url').toString('base64url') === segment);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('parseStrictHeader returns the header of a well-formed token', () => {

@@ -16,7 +16,7 @@ import { PublicKeyRing } from '../../../lambdas/keys/public-key-ring';
 import type { TokenConfig } from '../../../lambdas/shared/config';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
 import { LIMITS } from '../../../lambdas/shared/settings';
-import { AccessTokenIssuer, AccessTokenVerifier, hasDuplicateMembers, isCanonicalBase64Url } from '../../../lambdas/tokens/access-tokens';
+import { AccessTokenIssuer, AccessTokenVerifier, hasDuplicateMembers, isCanonicalBase64Url, lowSSignature } from '../../../lambdas/tokens/access-tokens';
 
 const CONFIG: TokenConfig = {
   issuer: 'https://wristband.test',
@@ -57,10 +57,10 @@ beforeEach(() => {
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-/** A token from raw header and payload JSON text, signed with ES256 by `signer` (our key by default). */
+/** A token from raw header and payload JSON text, signed with ES256 (low-S, as the issuer signs) by `signer` (our key by default). */
 function rawToken(headerJson: string, payloadJson: string, signer: KeyObject = privateKey): string {
   const input = `${b64(headerJson)}.${b64(payloadJson)}`;
-  const signature = cryptoSign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' });
+  const signature = lowSSignature(cryptoSign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' }));
   return `${input}.${signature.toString('base64url')}`;
 }
 
@@ -285,7 +285,16 @@ describe('AccessTokenVerifier refuses hostile tokens', () => {
   it('r = s = n (the curve order, which reduces to zero)', async () => {
     const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
     const [h, p] = token().split('.');
-    expect((await refusal(`${h}.${p}.${Buffer.concat([n, n]).toString('base64url')}`)).reason).toBe('bad_signature');
+    // s = n is above n / 2: refused as high-S before any key is looked up.
+    expect((await refusal(`${h}.${p}.${Buffer.concat([n, n]).toString('base64url')}`)).reason).toBe('high_s');
+  });
+
+  it('r = n, s = 1 (r reduces to zero, s low)', async () => {
+    const n = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+    const [h, p] = token().split('.');
+    const one = Buffer.alloc(32);
+    one[31] = 1;
+    expect((await refusal(`${h}.${p}.${Buffer.concat([n, one]).toString('base64url')}`)).reason).toBe('bad_signature');
   });
 
   it('a DER-encoded signature instead of the raw 64 bytes', async () => {
@@ -344,6 +353,9 @@ describe('AccessTokenVerifier refuses hostile tokens', () => {
     ['an empty sub', { sub: '' }, 'bad_sub'],
     ['a numeric sub', { sub: 42 }, 'bad_sub'],
     ['an empty jti', { jti: '' }, 'bad_jti'],
+    ['a numeric jti', { jti: 7 }, 'bad_jti'],
+    ['a jti that is an array', { jti: ['jti-1'] }, 'bad_jti'],
+    ['a jti that is an object', { jti: { id: 'jti-1' } }, 'bad_jti'],
   ])('%s', async (_name, claims, reason) => {
     expect((await refusal(token({}, claims))).reason).toBe(reason);
   });
@@ -491,6 +503,16 @@ describe('hasDuplicateMembers', () => {
     ['{"\\u0061":1,"a":2}', true],
     ['{"a":["a","a"]}', false],
     ['{}', false],
+    // Whitespace JSON allows between a name and its colon: tab, CR, LF.
+    ['{"a"\t:1,"a"\t:2}', true],
+    ['{"a"\r:1,"a"\r:2}', true],
+    ['{"a"\n:1,"a"\n:2}', true],
+    ['{"a":1,"b":2,"a"\r\n\t :3}', true],
+    // An array or a nested object closed before the duplicate: the detector must be back in the outer object.
+    ['{"x":[1,[2]],"a":1,"a":2}', true],
+    ['{"x":{"a":1},"a":2}', false],
+    ['{"x":{"y":{}},"a":1,"a":2}', true],
+    ['{"x":[{"a":1}],"a":1,"a":2}', true],
   ])('%s -> %s', (text, expected) => {
     expect(hasDuplicateMembers(text)).toBe(expected);
   });
@@ -511,3 +533,146 @@ describe('isCanonicalBase64Url', () => {
   });
 });
 
+
+/** The P-256 group order, written out here rather than imported, so these tests check the verifier's constant too. */
+const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const sOf = (t: string) => BigInt(`0x${Buffer.from(t.split('.')[2]!, 'base64url').subarray(32).toString('hex')}`);
+/** The same token with s replaced by n - s: the second valid ECDSA signature anyone can compute from the first. */
+function twin(t: string): string {
+  const signature = Buffer.from(t.split('.')[2]!, 'base64url');
+  const s = Buffer.from((N - sOf(t)).toString(16).padStart(64, '0'), 'hex');
+  return `${t.split('.').slice(0, 2).join('.')}.${Buffer.concat([signature.subarray(0, 32), s]).toString('base64url')}`;
+}
+
+describe('one token, one spelling: ECDSA malleability', () => {
+  it('issues only low-S tokens (s <= n / 2), over 300 samples', async () => {
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => issuer.issue({ sub: `u-${i}`, role: 'user' })));
+    const high = tokens.filter((t) => sOf(t.accessToken) > N / 2n);
+    expect(high).toHaveLength(0);
+    // Normalising kept every signature valid: each verifies, with node:crypto and with jose.
+    const jwk = (await new FileKeyStore(dir).loadPublicKeys()).keys[0]!.jwk;
+    const joseKey = await importJWK({ ...jwk }, 'ES256');
+    for (const t of tokens.slice(0, 20)) {
+      await expect(verifier.verify(t.accessToken)).resolves.toBeDefined();
+      await expect(jwtVerify(t.accessToken, joseKey, { currentDate: new Date(clock) })).resolves.toBeDefined();
+    }
+  });
+
+  it('refuses the high-S twin of an issued token, which plain ECDSA (jose) still accepts', async () => {
+    const { accessToken } = await issuer.issue({ sub: 'user-7', role: 'admin' });
+    const other = twin(accessToken);
+    const jwk = (await new FileKeyStore(dir).loadPublicKeys()).keys[0]!.jwk;
+
+    // The twin is a real signature of the same bytes: a verifier without the low-S rule takes it.
+    await expect(jwtVerify(other, await importJWK({ ...jwk }, 'ES256'), { currentDate: new Date(clock) })).resolves.toBeDefined();
+    await expect(verifier.verify(accessToken)).resolves.toMatchObject({ sub: 'user-7' });
+    expect((await refusal(other)).reason).toBe('high_s');
+  });
+
+  it('refuses a high-S token before looking up any key', async () => {
+    let loads = 0;
+    const counting = new AccessTokenVerifier({ get: async () => ((loads += 1), undefined) }, CONFIG, now);
+    await expect(counting.verify(twin(token()))).rejects.toMatchObject({ reason: 'high_s' });
+    expect(loads).toBe(0);
+  });
+
+  it('lowSSignature leaves a low-S signature alone and maps a high one to its twin', () => {
+    const t = token();
+    const low = Buffer.from(t.split('.')[2]!, 'base64url');
+    const high = Buffer.from(twin(t).split('.')[2]!, 'base64url');
+    expect(lowSSignature(low).equals(low)).toBe(true);
+    expect(lowSSignature(high).equals(low)).toBe(true);
+  });
+});
+
+describe('token edges', () => {
+  const bom = '\ufeff';
+
+  it.each([
+    ['the header', (h: string, p: string) => [`${bom}${h}`, p]],
+    ['the payload', (h: string, p: string) => [h, `${bom}${p}`]],
+  ])('refuses a UTF-8 byte order mark before %s JSON, even when signed', async (_name, place) => {
+    const [h, p] = place(JSON.stringify(goodHeader()), JSON.stringify(goodClaims()));
+    const t = rawToken(h!, p!);
+    expect(Buffer.from(t.split('.')[_name === 'the header' ? 0 : 1]!, 'base64url').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect((await refusal(t)).reason).toBe('malformed');
+  });
+
+  it('accepts a BOM character inside a claim value (it is only a second spelling at the start)', async () => {
+    await expect(verifier.verify(token({}, { sub: `a${bom}b` }))).resolves.toMatchObject({ sub: `a${bom}b` });
+  });
+
+  it.each([
+    ['exp a century ahead', { exp: T0 + 100 * 365 * 86_400 }, 'claim_exp'],
+    ['exp at the largest safe integer', { exp: Number.MAX_SAFE_INTEGER }, 'claim_exp'],
+    ['exp one second past now + lifetime + tolerance (iat at now + tolerance)', { iat: T0 + 5, exp: T0 + 900 + 5 + 1 }, 'claim_exp'],
+    ['exp - iat one second over the lifetime', { iat: T0 - 60, exp: T0 - 60 + 901 }, 'claim_exp'],
+    ['iat one second past now + tolerance', { iat: T0 + 6, exp: T0 + 600 }, 'claim_iat'],
+    ['iat a year ahead', { iat: T0 + 31_536_000, exp: T0 + 600 }, 'claim_iat'],
+  ])('refuses %s', async (_name, claims, reason) => {
+    expect((await refusal(token({}, claims))).reason).toBe(reason);
+  });
+
+  it('accepts the edges themselves: iat at now + tolerance, exp at iat + lifetime = now + lifetime + tolerance', async () => {
+    await expect(verifier.verify(token({}, { iat: T0 + 5, exp: T0 + 905 }))).resolves.toMatchObject({ iat: T0 + 5, exp: T0 + 905 });
+  });
+
+  it('bounds exp by the configured lifetime, not a constant', async () => {
+    const short = new AccessTokenVerifier(new PublicKeyRing(new FileKeyStore(dir), { now }), { ...CONFIG, accessTokenTtlSeconds: 60 }, now);
+    await expect(short.verify(token({}, { exp: T0 + 60 }))).resolves.toBeDefined();
+    await expect(short.verify(token({}, { exp: T0 + 61 }))).rejects.toMatchObject({ reason: 'claim_exp' });
+  });
+});
+
+describe('AccessTokenVerifier edges that mutation testing found untested', () => {
+  it.each([
+    ['a tab', '\t'],
+    ['a CR', '\r'],
+    ['an LF', '\n'],
+  ])('refuses a signed payload naming role twice with %s before the colon', async (_name, space) => {
+    const claims = JSON.stringify(goodClaims()).replace(/}$/, `,"role"${space}:"admin"}`);
+    expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
+  });
+
+  it('refuses a signed payload naming role twice after an array and a nested object', async () => {
+    const claims = JSON.stringify(goodClaims({ groups: ['a', ['b']], meta: { role: 'admin' } })).replace(/}$/, ',"role":"admin"}');
+    expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
+  });
+
+  it('refuses, never lets through, when the published key cannot verify ES256 at all (crypto.verify throws)', async () => {
+    // A mis-published key (an X25519 key under our kid): node:crypto throws instead of answering false.
+    const { generateKeyPairSync } = await import('node:crypto');
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    const broken = new AccessTokenVerifier({ get: async () => x25519 }, CONFIG, now);
+    await expect(broken.verify(token())).rejects.toMatchObject({ code: 'invalid_token', reason: 'bad_signature' });
+  });
+
+  describe('the token length limit', () => {
+    /** A valid token of exactly `length` characters, found by padding a claim (and, if need be, the header's JSON spacing). */
+    function tokenOfLength(length: number): string {
+      for (let spaces = 0; spaces < 4; spaces++) {
+        const headerJson = JSON.stringify(goodHeader()).replace('{', `{${' '.repeat(spaces)}`);
+        const fixed = b64(headerJson).length + 2 + 86;
+        for (let pad = Math.floor(((length - fixed) * 3) / 4) - 300; pad < length; pad++) {
+          const payload = JSON.stringify(goodClaims({ pad: 'p'.repeat(pad) }));
+          const total = fixed + b64(payload).length;
+          if (total === length) return rawToken(headerJson, payload);
+          if (total > length) break;
+        }
+      }
+      throw new Error(`no token of exactly ${length} characters`);
+    }
+
+    it(`accepts a valid token of exactly the limit (${LIMITS.maxTokenLength} characters)`, async () => {
+      const t = tokenOfLength(LIMITS.maxTokenLength);
+      expect(t).toHaveLength(LIMITS.maxTokenLength);
+      await expect(verifier.verify(t)).resolves.toMatchObject({ sub: 'user-123' });
+    });
+
+    it('refuses a valid token one character over the limit', async () => {
+      const t = tokenOfLength(LIMITS.maxTokenLength + 1);
+      expect(t).toHaveLength(LIMITS.maxTokenLength + 1);
+      expect((await refusal(t)).reason).toBe('malformed');
+    });
+  });
+});
