@@ -44,12 +44,15 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     ...BCRYPT,
     table: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     signingKey: true,
+    // Issuers read the published set to sign only with a key published long enough (AwsKeyStore.loadSigningKey).
+    publicKeys: true,
     description: 'POST /login',
   },
   refresh: {
     ...SMALL,
     table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     signingKey: true,
+    publicKeys: true,
     description: 'POST /refresh',
   },
   logout: { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'POST /logout' },
