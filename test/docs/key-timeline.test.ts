@@ -18,7 +18,8 @@ const read = (path: string) => readFileSync(join(__dirname, '..', '..', path), '
 const readme = read('README.md');
 const rotationParagraph = readme.slice(readme.indexOf('**Rotation**'), readme.indexOf('**DynamoDB**'));
 const operations = read('docs/operations.md');
-const handRotation = operations.slice(operations.indexOf('## Rotating the signing key by hand'), operations.indexOf('## Locking or deleting a user'));
+const handRotationStart = operations.indexOf('## Rotating the signing key by hand');
+const handRotation = operations.slice(handRotationStart, operations.indexOf('## ', handRotationStart + 3));
 const minutes = (seconds: number) => seconds / 60;
 
 describe('the key timeline in the docs', () => {
