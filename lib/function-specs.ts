@@ -91,6 +91,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
       refreshToken: ['dynamodb:BatchWriteItem'],
     },
     signingKey: true,
+    // Issuers read the published set to sign only with a key published long enough (AwsKeyStore.loadSigningKey).
+    publicKeys: true,
     description: 'POST /login',
   },
   refresh: {
@@ -102,6 +104,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
       account: ['dynamodb:BatchGetItem'],
     },
     signingKey: true,
+    publicKeys: true,
     description: 'POST /refresh',
   },
   logout: { ...SMALL, table: { refreshToken: ['dynamodb:GetItem'], refreshFamily: ['dynamodb:UpdateItem'] }, description: 'POST /logout' },

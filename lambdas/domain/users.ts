@@ -87,7 +87,7 @@ export class Users {
       role: S(role),
       createdAt: S(createdAt),
       passwordHash: S(passwordHash),
-      [TABLE.usersIndex.partitionKey]: S(keys.usersIndexPartition),
+      [TABLE.usersIndex.partitionKey]: S(keys.usersIndexShard(id)),
       [TABLE.usersIndex.sortKey]: S(`${createdAt}#${id}`),
       ...(name ? { name: S(name) } : {}),
     };
@@ -168,10 +168,11 @@ export class Users {
         new UpdateItemCommand({
           TableName: this.db.tableName,
           Key: keyOf(keys.account(account.email)),
-          UpdateExpression: 'SET #role = :role',
+          // Setting the shard too moves an account written before the index was sharded out of the legacy partition.
+          UpdateExpression: 'SET #role = :role, #gpk = :shard',
           ConditionExpression: `${ITEM_PRESENT} AND userId = :id`,
-          ExpressionAttributeNames: names({ '#role': 'role' }),
-          ExpressionAttributeValues: { ':role': S(role), ':id': S(id) },
+          ExpressionAttributeNames: names({ '#role': 'role', '#gpk': TABLE.usersIndex.partitionKey }),
+          ExpressionAttributeValues: { ':role': S(role), ':id': S(id), ':shard': S(keys.usersIndexShard(id)) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -250,23 +251,57 @@ export class Users {
     }
   }
 
-  /** Users in creation order, a page at a time. The cursor is opaque to clients and validated here. */
+  /**
+   * Users in creation order, a page at a time. The index is sharded
+   * (USERS_INDEX_SHARDS): every shard is queried for the `limit + 1` users
+   * created after the cursor, and the results merged. The index sort key
+   * (`<createdAt>#<id>`) is unique and orders users the same way in every
+   * shard, so the last user returned is the whole position: the cursor
+   * holds that key alone, opaque to clients and validated here.
+   */
   async list(options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
-    const startKey = options.cursor === undefined ? undefined : decodeUsersCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : decodeUsersCursor(options.cursor);
+    const fetched = await Promise.all(keys.usersIndexPartitions().map((partition) => this.queryIndex(partition, after, options.limit + 1)));
+    // A shard cut short (DynamoDB's 1 MB page) may hold more users before its last one: nothing past that may be listed yet.
+    const bound = fetched
+      .filter((f) => f.truncated)
+      .map((f) => f.items.at(-1)?.sortKey)
+      .reduce<string | undefined>((min, key) => (key !== undefined && (min === undefined || key < min) ? key : min), undefined);
+    const seen = new Set<string>();
+    const merged = fetched
+      .flatMap((f) => f.items)
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+      // An account moving out of the legacy partition while the shards are read can show up in two of them.
+      .filter((entry) => {
+        if (seen.has(entry.user.id)) return false;
+        seen.add(entry.user.id);
+        return true;
+      })
+      .filter((entry) => bound === undefined || entry.sortKey <= bound);
+    const page = merged.slice(0, options.limit);
+    const more = merged.length > options.limit || fetched.some((f) => f.truncated);
+    const last = page.at(-1);
+    return more && last ? { users: page.map((e) => e.user), nextCursor: encodeUsersCursor(last.sortKey) } : { users: page.map((e) => e.user) };
+  }
+
+  private async queryIndex(partition: string, after: string | undefined, limit: number): Promise<{ items: { sortKey: string; user: User }[]; truncated: boolean }> {
     const index = TABLE.usersIndex;
     const out = await this.db.client.send(
       new QueryCommand({
         TableName: this.db.tableName,
         IndexName: index.name,
-        KeyConditionExpression: '#gpk = :gpk',
-        ExpressionAttributeNames: { '#gpk': index.partitionKey },
-        ExpressionAttributeValues: { ':gpk': S(keys.usersIndexPartition) },
-        Limit: options.limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        KeyConditionExpression: after === undefined ? '#gpk = :gpk' : '#gpk = :gpk AND #gsk > :after',
+        ExpressionAttributeNames: { '#gpk': index.partitionKey, ...(after === undefined ? {} : { '#gsk': index.sortKey }) },
+        ExpressionAttributeValues: { ':gpk': S(partition), ...(after === undefined ? {} : { ':after': S(after) }) },
+        Limit: limit,
       }),
     );
-    const users = (out.Items ?? []).map(userFromIndexItem).filter((u): u is User => u !== undefined);
-    return out.LastEvaluatedKey ? { users, nextCursor: encodeCursor(out.LastEvaluatedKey) } : { users };
+    const items = (out.Items ?? []).flatMap((item) => {
+      const user = userFromIndexItem(item);
+      const sortKey = getS(item, index.sortKey);
+      return user && sortKey ? [{ sortKey, user }] : [];
+    });
+    return { items, truncated: out.LastEvaluatedKey !== undefined && (out.Items ?? []).length < limit };
   }
 }
 
@@ -302,16 +337,16 @@ export function decodeCursor(cursor: string, expected: readonly string[]): Recor
   return key;
 }
 
-function decodeUsersCursor(cursor: string): Record<string, AttributeValue> {
-  const index = TABLE.usersIndex;
-  const key = decodeCursor(cursor, [TABLE.partitionKey, TABLE.sortKey, index.partitionKey, index.sortKey]);
-  const accountKey = keys.account('');
-  if (
-    key[index.partitionKey]?.S !== keys.usersIndexPartition ||
-    !key[TABLE.partitionKey]?.S?.startsWith(accountKey.pk) ||
-    key[TABLE.sortKey]?.S !== accountKey.sk
-  ) {
-    throw badCursor();
-  }
-  return key;
+/** The users index sort key of an account: `<createdAt>#<id>`, both as create() writes them. */
+const USERS_INDEX_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const USERS_CURSOR_FIELD = 'after';
+
+function encodeUsersCursor(sortKey: string): string {
+  return Buffer.from(JSON.stringify({ [USERS_CURSOR_FIELD]: sortKey }), 'utf8').toString('base64url');
+}
+
+function decodeUsersCursor(cursor: string): string {
+  const after = decodeCursor(cursor, [USERS_CURSOR_FIELD])[USERS_CURSOR_FIELD]?.S;
+  if (after === undefined || !USERS_INDEX_SORT_KEY.test(after)) throw badCursor();
+  return after;
 }

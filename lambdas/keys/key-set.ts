@@ -12,6 +12,7 @@
  * that is not ES256/P-256, is refused rather than used.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { KEY_TIMELINE_MARGIN_SECONDS } from '../shared/settings';
 
 export const SIGNING_ALGORITHM = 'ES256';
 
@@ -40,7 +41,7 @@ export interface PublishedKey {
   readonly jwk: PublicJwk;
   /** Epoch seconds the key was first published. */
   readonly publishedAt: number;
-  /** Epoch seconds the key stopped signing; absent while it may still sign. */
+  /** Epoch seconds issuers stop (or stopped) signing with the key; absent while it is current. */
   readonly retiredAt?: number;
 }
 
@@ -150,24 +151,55 @@ export function publishKey(doc: PublicKeyDocument, jwk: PublicJwk, now: number):
 }
 
 /**
- * Marks every key but `currentKid` as retired (if not already), and drops
- * retired keys whose tokens have all expired: a key retired at `t` may have
- * signed tokens until `t + signerCacheSeconds` (issuers cache the key), and
- * those live `accessTokenTtlSeconds` plus the verifiers' clock tolerance.
+ * True when `kid` has been published for at least `leadSeconds`: long enough
+ * that every verifier following the published set has it (see
+ * KEY_PUBLISH_LEAD_SECONDS). Issuers sign only with such a key.
+ */
+export function publishedLongEnough(doc: PublicKeyDocument, kid: string, now: number, leadSeconds: number): boolean {
+  const key = doc.keys.find((k) => k.jwk.kid === kid);
+  return key !== undefined && now - key.publishedAt >= leadSeconds;
+}
+
+/**
+ * When issuers stop signing with the key `currentKid` replaces: once the new
+ * key has been published for the lead (issuers sign with the previous key
+ * until then), and not before now.
+ */
+export function handoverAt(doc: PublicKeyDocument, currentKid: string, now: number, leadSeconds: number): number {
+  const current = doc.keys.find((k) => k.jwk.kid === currentKid);
+  return current === undefined ? now : Math.max(now, current.publishedAt + leadSeconds);
+}
+
+/**
+ * Marks every key but `currentKid` as retired at `retiredAt` (if not
+ * already), and drops retired keys whose tokens have all expired: a key
+ * retired at `t` may have signed tokens until `t + signerCacheSeconds`
+ * (issuers cache the key), and those live `accessTokenTtlSeconds` plus the
+ * verifiers' clock tolerance.
+ *
+ * `previousKid` is the key that was current until this rotation. A
+ * `retiredAt` it carries from before the current key was published is from
+ * an earlier retirement: the key became current again since (a manual
+ * rollback of the secret's AWSCURRENT label) and signed until now, so it
+ * is retired afresh rather than pruned at once.
  */
 export function retireAllBut(
   doc: PublicKeyDocument,
   currentKid: string,
   now: number,
   keepRetiredForSeconds: number,
+  handover: { readonly previousKid?: string | undefined; readonly retiredAt?: number } = {},
 ): PublicKeyDocument {
+  const currentPublishedAt = doc.keys.find((k) => k.jwk.kid === currentKid)?.publishedAt;
   const keys: PublishedKey[] = [];
   for (const key of doc.keys) {
     if (key.jwk.kid === currentKid) {
       keys.push({ jwk: key.jwk, publishedAt: key.publishedAt });
       continue;
     }
-    const retiredAt = key.retiredAt ?? now;
+    const stale =
+      key.jwk.kid === handover.previousKid && key.retiredAt !== undefined && currentPublishedAt !== undefined && key.retiredAt < currentPublishedAt;
+    const retiredAt = stale ? (handover.retiredAt ?? now) : (key.retiredAt ?? handover.retiredAt ?? now);
     if (now - retiredAt > keepRetiredForSeconds) continue;
     keys.push({ ...key, retiredAt });
   }
@@ -177,13 +209,13 @@ export function retireAllBut(
 /**
  * How long a retired key must stay published: an issuer may keep signing
  * with it for as long as it caches the key, and the last such token lives
- * for the access-token lifetime plus the verifiers' clock tolerance. A
- * minute of margin covers clock differences between functions.
+ * for the access-token lifetime plus the verifiers' clock tolerance. The
+ * margin covers clock differences between functions.
  */
 export function retiredKeyLifetimeSeconds(options: {
   accessTokenTtlSeconds: number;
   clockToleranceSeconds: number;
   signingKeyCacheSeconds: number;
 }): number {
-  return options.signingKeyCacheSeconds + options.accessTokenTtlSeconds + options.clockToleranceSeconds + 60;
+  return options.signingKeyCacheSeconds + options.accessTokenTtlSeconds + options.clockToleranceSeconds + KEY_TIMELINE_MARGIN_SECONDS;
 }

@@ -12,9 +12,12 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeySourceConfig } from '../shared/config';
 import { ServiceUnavailableError } from '../shared/errors';
-import { AwsJsonClient } from './aws-client';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../shared/settings';
+import { AwsJsonClient, AwsServiceError } from './aws-client';
 import {
+  KeyFormatError,
   parsePublicKeyDocument,
+  publishedLongEnough,
   parseSigningKey,
   serializePublicKeyDocument,
   type PublicKeyDocument,
@@ -77,6 +80,7 @@ export class AwsKeyStore implements PublicKeySource, SigningKeySource {
     private readonly client: AwsJsonClient,
     private readonly publicKeysParameter: string,
     private readonly signingKeySecretId: string | undefined,
+    private readonly timeline: { readonly publishLeadSeconds?: number; readonly now?: () => number } = {},
   ) {}
 
   loadPublicKeys(): Promise<PublicKeyDocument> {
@@ -88,14 +92,43 @@ export class AwsKeyStore implements PublicKeySource, SigningKeySource {
     });
   }
 
+  /**
+   * The key to sign with: AWSCURRENT once it has been published for
+   * KEY_PUBLISH_LEAD_SECONDS, so that a verifier following the JWKS and its
+   * cache headers has it; until then AWSPREVIOUS, if that is a published
+   * key. Rotation promotes a new key at once and leaves the wait to this
+   * choice. With no previous key (the very first one) or a previous key no
+   * longer published (removed after a compromise), the current key signs
+   * at once.
+   */
   loadSigningKey(): Promise<SigningKeyRecord> {
     return guarded('signing key', async () => {
-      if (!this.signingKeySecretId) throw new KeySourceError('signing key: this function has no signing key secret');
-      const out = await this.client.call('secretsmanager', 'GetSecretValue', { SecretId: this.signingKeySecretId, VersionStage: 'AWSCURRENT' });
-      if (typeof out.SecretString !== 'string') throw new KeySourceError('signing key: secret has no string value');
       // Before the first rotation has run, the secret holds a placeholder: fail closed until it has.
-      return parseSigningKey(out.SecretString);
+      const current = parseSigningKey(await this.secretAt('AWSCURRENT'));
+      const doc = await this.loadPublicKeys();
+      const now = Math.floor((this.timeline.now ?? Date.now)() / 1000);
+      const lead = this.timeline.publishLeadSeconds ?? KEY_PUBLISH_LEAD_SECONDS;
+      if (publishedLongEnough(doc, current.kid, now, lead)) return current;
+      const previous = await this.previousKey();
+      return previous && doc.keys.some((k) => k.jwk.kid === previous.kid) ? previous : current;
     });
+  }
+
+  private async secretAt(stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<string> {
+    if (!this.signingKeySecretId) throw new KeySourceError('signing key: this function has no signing key secret');
+    const out = await this.client.call('secretsmanager', 'GetSecretValue', { SecretId: this.signingKeySecretId, VersionStage: stage });
+    if (typeof out.SecretString !== 'string') throw new KeySourceError('signing key: secret has no string value');
+    return out.SecretString;
+  }
+
+  /** AWSPREVIOUS as a key, or undefined: absent, or the placeholder the first rotation replaced. */
+  private async previousKey(): Promise<SigningKeyRecord | undefined> {
+    try {
+      return parseSigningKey(await this.secretAt('AWSPREVIOUS'));
+    } catch (error) {
+      if (error instanceof KeyFormatError || (error instanceof AwsServiceError && error.type === 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
   }
 }
 

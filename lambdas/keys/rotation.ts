@@ -5,8 +5,10 @@
  * 1. createSecret: a new ES256 key becomes the secret's AWSPENDING version.
  * 2. setSecret: its public key is published (before it can sign anything).
  * 3. testSecret: the published key verifies what the pending key signs.
- * 4. finishSecret: the pending version becomes AWSCURRENT (issuers pick it
- *    up within their cache time); every other key is marked retired, and
+ * 4. finishSecret: the pending version becomes AWSCURRENT. Issuers sign
+ *    with it once it has been published for KEY_PUBLISH_LEAD_SECONDS (the
+ *    previous key until then: see AwsKeyStore.loadSigningKey), so nothing
+ *    waits here. Every other key is marked retired from that moment, and
  *    retired keys whose tokens have all expired leave the published set.
  *    It refuses a key that is not published, and a retry after the
  *    promotion still completes the retirement.
@@ -16,6 +18,7 @@
 import { CompactSign, compactVerify, importJWK } from 'jose';
 import {
   generateSigningKey,
+  handoverAt,
   parseSigningKey,
   publicJwkOf,
   publishKey,
@@ -27,7 +30,7 @@ import {
 } from './key-set';
 import { AwsServiceError, type AwsJsonClient } from './aws-client';
 import { AwsKeyStore } from './key-store';
-import { PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../shared/settings';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 
@@ -58,18 +61,12 @@ export interface RotationOptions {
   /** How long a retired key stays published (see retireAllBut). */
   readonly keepRetiredSeconds: number;
   /**
-   * How long a new key must have been published before it may sign. A
-   * verifier that read the key set just before the publish rereads it on an
-   * unknown kid only after its cooldown; promoting earlier could get a new
-   * token refused for those few seconds.
+   * How long a new key is published before issuers sign with it
+   * (KEY_PUBLISH_LEAD_SECONDS); the key it replaces is retired from then.
    */
   readonly publishLeadSeconds?: number;
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
-
-/** The verifiers' refetch cooldown, plus margin. */
-export const PUBLISH_LEAD_SECONDS_DEFAULT = PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS + 5;
 
 export async function rotate(backend: RotationBackend, event: RotationEvent, options: RotationOptions): Promise<void> {
   const nowSeconds = () => Math.floor((options.now ?? Date.now)() / 1000);
@@ -115,22 +112,31 @@ export async function rotate(backend: RotationBackend, event: RotationEvent, opt
       const key = parseSigningKey(value);
       const doc = await backend.readPublicKeys();
       // Never make current a key verifiers cannot find (steps run out of order, a manual invocation).
-      const published = doc.keys.find((k) => k.jwk.kid === key.kid);
-      if (!published) throw new RotationError('pending key is not published');
-      if (!alreadyCurrent) {
-        // The very first key has no verifier that could hold a stale set: no need to wait.
-        const others = doc.keys.some((k) => k.jwk.kid !== key.kid);
-        const wait = published.publishedAt + (options.publishLeadSeconds ?? PUBLISH_LEAD_SECONDS_DEFAULT) - nowSeconds();
-        if (others && wait > 0) await (options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))))(wait * 1000);
-        const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
-        await backend.promote(token, current);
-      }
-      const next = retireAllBut(doc, key.kid, nowSeconds(), options.keepRetiredSeconds);
+      if (!doc.keys.some((k) => k.jwk.kid === key.kid)) throw new RotationError('pending key is not published');
+      // The key that signed until now: AWSCURRENT before the promotion, AWSPREVIOUS after it (a retried step).
+      const previousVersion = Object.entries(stages).find(([, labels]) => labels.includes(alreadyCurrent ? 'AWSPREVIOUS' : 'AWSCURRENT'))?.[0];
+      const previousKid = previousVersion === undefined ? undefined : await kidOf(backend, previousVersion);
+      // No wait here: issuers keep signing with the previous key until this one has been published for the lead.
+      if (!alreadyCurrent) await backend.promote(token, previousVersion);
+      const now = nowSeconds();
+      const retiredAt = handoverAt(doc, key.kid, now, options.publishLeadSeconds ?? KEY_PUBLISH_LEAD_SECONDS);
+      const next = retireAllBut(doc, key.kid, now, options.keepRetiredSeconds, { previousKid, retiredAt });
       if (serializePublicKeyDocument(next) !== serializePublicKeyDocument(doc)) await backend.writePublicKeys(next);
       return;
     }
     default:
       throw new RotationError(`unknown rotation step ${String(event.Step)}`);
+  }
+}
+
+/** The kid of a secret version, or undefined (no value, or the placeholder the stack creates). */
+async function kidOf(backend: RotationBackend, versionId: string): Promise<string | undefined> {
+  const value = await backend.secretValue({ versionId });
+  if (value === undefined) return undefined;
+  try {
+    return parseSigningKey(value).kid;
+  } catch {
+    return undefined;
   }
 }
 

@@ -137,3 +137,20 @@ export const PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS = 10;
 
 /** Verifiers reread the public key set after this long even when every kid is known. */
 export const PUBLIC_KEYS_MAX_AGE_SECONDS = 600;
+
+/**
+ * The key-publication timeline, written once (rotation, the JWKS handler,
+ * issuers and the docs read these). A verifier outside the stack that
+ * follows the JWKS and honours its `Cache-Control` may hold a key set up to
+ * JWKS_HANDLER_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS old; a new key signs
+ * nothing until it has been published for longer than that (the lead), so
+ * every such verifier has it by then. Issuers keep signing with the previous
+ * key during the lead, so rotation itself never waits.
+ */
+export const JWKS_HANDLER_CACHE_SECONDS = 60;
+/** `Cache-Control: max-age` of the JWKS answer. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+/** Clock differences between functions (and a verifier's own), added to every key timeline bound. */
+export const KEY_TIMELINE_MARGIN_SECONDS = 60;
+/** How long a key must have been published before an issuer signs with it. */
+export const KEY_PUBLISH_LEAD_SECONDS = Math.max(JWKS_HANDLER_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS) + KEY_TIMELINE_MARGIN_SECONDS;

@@ -19,6 +19,9 @@
  * families and orders live in partitions named after the user id, so
  * deleting a user is one query per partition.
  *
+ * Users index (`gsi1pk` / `gsi1sk`) on account items: `USERS#<shard>` /
+ * `<createdAt>#<id>`, the shard from the user id (USERS_INDEX_SHARDS).
+ *
  * The account item is keyed by email so that registration is one
  * conditional put (DynamoDB transactions are not needed, and not all
  * emulators have them) and login reads it together with the lockout item in
@@ -56,13 +59,48 @@ export const keys = {
   orderPartition,
   lockout: (email: string) => ({ pk: `${P.lockout}${email}`, sk: 'LOCK' }),
   refreshToken: (tokenHash: string) => ({ pk: `${P.refreshToken}${tokenHash}`, sk: 'RT' }),
-  /** Every account item carries this in the users index partition key. */
-  usersIndexPartition: 'USERS',
+  /** The users index partition of an account item: one of USERS_INDEX_SHARDS, from its user id. */
+  usersIndexShard: (userId: string) => usersIndexShardKey(usersIndexShardOf(userId)),
+  /** Every partition `GET /api/users` reads: each shard, and the legacy one (see USERS_INDEX_LEGACY_PARTITION). */
+  usersIndexPartitions: () => [...Array.from({ length: USERS_INDEX_SHARDS }, (_, shard) => usersIndexShardKey(shard)), USERS_INDEX_LEGACY_PARTITION],
 } as const;
 
 /** The item type a partition key belongs to, or undefined for a key no item type has. */
 export function itemTypeOf(pk: string): ItemType | undefined {
   return (Object.keys(ITEM_TYPES) as ItemType[]).find((type) => pk.startsWith(ITEM_TYPES[type]));
+}
+
+/**
+ * The users index is spread over this many partitions so that a sign-up
+ * spike does not throttle one: DynamoDB caps a partition's writes (about
+ * 1,000 WCU/s), a throttled index throttles the table's own writes, and
+ * every registration and role change writes the index. 16 shards allow
+ * 16,000 account writes a second, above the highest stage rate limit;
+ * listing reads every shard (one Query each) and merges. Fixed: changing
+ * it re-keys every account item (docs/operations.md).
+ */
+export const USERS_INDEX_SHARDS = 16;
+
+/**
+ * The single partition every account item used before the index was
+ * sharded. Nothing writes it any more; listing still reads it (one cheap
+ * Query, empty on a new table) so that accounts written before keep being
+ * listed, and a role change moves such an account to its shard.
+ */
+export const USERS_INDEX_LEGACY_PARTITION = 'USERS';
+
+function usersIndexShardKey(shard: number): string {
+  return `USERS#${String(shard).padStart(2, '0')}`;
+}
+
+/** FNV-1a (32 bit) of the user id, modulo the shard count: stable, and even over random UUIDs. */
+export function usersIndexShardOf(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i += 1) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % USERS_INDEX_SHARDS;
 }
 
 /** Attributes of an account item that the users index carries. */

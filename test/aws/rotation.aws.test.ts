@@ -6,6 +6,7 @@
 import { awsRotationBackend, rotate, RotationError, type RotationStep } from '../../lambdas/keys/rotation';
 import { parsePublicKeyDocument, parseSigningKey, retiredKeyLifetimeSeconds } from '../../lambdas/keys/key-set';
 import { AwsKeyStore } from '../../lambdas/keys/key-store';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../lambdas/shared/settings';
 import { createKeyResources, motoClient, PLACEHOLDER_SECRET, startRotation, uniqueNames, versionStages } from './support';
 
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
@@ -16,7 +17,7 @@ const client = motoClient();
 let names: ReturnType<typeof uniqueNames>;
 let secretArn: string;
 let clockSeconds: number;
-// The publish lead (15 s of real sleep) is tested in the default suite.
+// No publish lead, except in the test of it below.
 const options = () => ({ keepRetiredSeconds, publishLeadSeconds: 0, now: () => clockSeconds * 1000 });
 
 beforeEach(async () => {
@@ -109,6 +110,31 @@ describe('rotation against moto', () => {
       [secondKey.kid, clockSeconds],
       [thirdKey.kid, undefined],
     ]);
+  });
+
+  it('after a manual rollback of AWSCURRENT, issuers sign with the rolled-back key, and the next rotation keeps it published until its tokens have expired', async () => {
+    // Prepare: two rotations, then the operator moves AWSCURRENT back to the first version.
+    const first = await fullRotation();
+    const firstKey = parseSigningKey(await secretAt('AWSCURRENT'));
+    clockSeconds += 30 * DAY;
+    const second = await fullRotation();
+    await clearFinishedPending();
+    await client.call('secretsmanager', 'UpdateSecretVersionStage', { SecretId: secretArn, VersionStage: 'AWSCURRENT', MoveToVersionId: first, RemoveFromVersionId: second });
+    const issuer = new AwsKeyStore(client, names.parameter, secretArn, { now: () => clockSeconds * 1000 });
+    expect((await issuer.loadSigningKey()).kid).toBe(firstKey.kid);
+    clockSeconds += 30 * DAY;
+
+    // Act: the next scheduled rotation, with the real publish lead.
+    await clearFinishedPending();
+    const token = await startRotation(client, secretArn);
+    for (const Step of STEPS) await rotate(backend(), stepEvent(token, Step), { keepRetiredSeconds, now: () => clockSeconds * 1000 });
+
+    // Assess: issuers keep signing with the rolled-back key for the lead, and it stays published (retired from then).
+    expect(parseSigningKey(await secretAt('AWSPREVIOUS')).kid).toBe(firstKey.kid);
+    expect((await issuer.loadSigningKey()).kid).toBe(firstKey.kid);
+    expect((await publishedDoc()).keys.find((k) => k.jwk.kid === firstKey.kid)?.retiredAt).toBe(clockSeconds + KEY_PUBLISH_LEAD_SECONDS);
+    clockSeconds += KEY_PUBLISH_LEAD_SECONDS;
+    expect((await issuer.loadSigningKey()).kid).toBe(parseSigningKey(await secretAt('AWSCURRENT')).kid);
   });
 
   it('every step may be repeated: the result is that of one run', async () => {

@@ -12,6 +12,9 @@ import { AwsJsonClient } from '../../../lambdas/keys/aws-client';
 import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import { AwsKeyStore, createKeyStore, createPublicKeySource, FileKeyStore, KeySourceError } from '../../../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../../../lambdas/keys/local-keys';
+import { rotate, type RotationStep } from '../../../lambdas/keys/rotation';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/shared/settings';
+import { FakeSecrets } from './fake-secrets';
 
 interface Call {
   target: string;
@@ -83,13 +86,19 @@ describe('AwsKeyStore.loadPublicKeys', () => {
 });
 
 describe('AwsKeyStore.loadSigningKey', () => {
-  it('reads the AWSCURRENT version of the secret', async () => {
-    answer = () => ({ status: 200, body: { SecretString: JSON.stringify(key), VersionStages: ['AWSCURRENT'] } });
+  it('reads the AWSCURRENT version of the secret, and the published set to see that it has been published long enough', async () => {
+    answer = (call) =>
+      call.target === 'AmazonSSM.GetParameter'
+        ? { status: 200, body: { Parameter: { Value: publicDoc() } } }
+        : { status: 200, body: { SecretString: JSON.stringify(key), VersionStages: ['AWSCURRENT'] } };
 
     const loaded = await new AwsKeyStore(client(), '/wb/keys', 'wb-secret').loadSigningKey();
 
     expect(loaded).toEqual(key);
-    expect(calls).toEqual([{ target: 'secretsmanager.GetSecretValue', input: { SecretId: 'wb-secret', VersionStage: 'AWSCURRENT' } }]);
+    expect(calls).toEqual([
+      { target: 'secretsmanager.GetSecretValue', input: { SecretId: 'wb-secret', VersionStage: 'AWSCURRENT' } },
+      { target: 'AmazonSSM.GetParameter', input: { Name: '/wb/keys' } },
+    ]);
   });
 
   it('fails closed while the secret still holds its placeholder (before the first rotation)', async () => {
@@ -155,5 +164,63 @@ describe('createKeyStore', () => {
     expect(store).toBeInstanceOf(AwsKeyStore);
     expect((await store.loadSigningKey()).kid).toBe(key.kid);
     expect((await store.loadPublicKeys()).keys[0]?.jwk.kid).toBe(key.kid);
+  });
+});
+
+describe('AwsKeyStore.loadSigningKey: which key signs during a rotation (the Secrets Manager and SSM model over HTTP)', () => {
+  const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+  let fake: FakeSecrets;
+  let served: Awaited<ReturnType<FakeSecrets['listen']>>;
+  let clock: number;
+  const now = () => clock * 1000;
+  const rotation = async (token: string) => {
+    fake.startRotation(token);
+    for (const Step of STEPS) await rotate(fake.backend(), { SecretId: fake.secretName, ClientRequestToken: token, Step }, { keepRetiredSeconds: 1265, now });
+    return fake.publicKeys().keys.at(-1)!.jwk.kid;
+  };
+  const signer = async () => {
+    const awsClient = new AwsJsonClient(
+      { region: 'us-east-1', credentials: () => ({ accessKeyId: 'a', secretAccessKey: 's' }), endpoints: { ssm: served.endpoint, secretsmanager: served.endpoint }, maxAttempts: 1 },
+      {},
+    );
+    return (await new AwsKeyStore(awsClient, fake.parameterName, fake.secretName, { now }).loadSigningKey()).kid;
+  };
+
+  beforeEach(async () => {
+    fake = new FakeSecrets();
+    served = await fake.listen();
+    clock = 1_700_000_000;
+  });
+  afterEach(() => served.close());
+
+  it('signs with the very first key at once: there is no other key, and nobody can hold an older set with keys in it', async () => {
+    const first = await rotation('v1');
+
+    expect(await signer()).toBe(first);
+  });
+
+  it('keeps signing with the previous key until the new one has been published for KEY_PUBLISH_LEAD_SECONDS, then with the new one', async () => {
+    // Prepare
+    const first = await rotation('v1');
+    clock += 30 * 86_400;
+    const second = await rotation('v2');
+    const publishedAt = fake.publicKeys().keys.find((k) => k.jwk.kid === second)!.publishedAt;
+
+    // Act / Assess: promoted at once, but not signing yet.
+    expect(fake.versionWith('AWSCURRENT')).toBe('v2');
+    expect(await signer()).toBe(first);
+    clock = publishedAt + KEY_PUBLISH_LEAD_SECONDS - 1;
+    expect(await signer()).toBe(first);
+    clock = publishedAt + KEY_PUBLISH_LEAD_SECONDS;
+    expect(await signer()).toBe(second);
+  });
+
+  it('signs with the new key at once when the previous key was removed from the published set (after a compromise)', async () => {
+    await rotation('v1');
+    clock += 30 * 86_400;
+    const second = await rotation('v2');
+    fake.parameter = JSON.stringify({ keys: fake.publicKeys().keys.filter((k) => k.jwk.kid === second) });
+
+    expect(await signer()).toBe(second);
   });
 });

@@ -7,6 +7,7 @@
 import { generateSigningKey, parseSigningKey, publicJwkOf, serializePublicKeyDocument, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import { AwsJsonClient } from '../../../lambdas/keys/aws-client';
 import { awsRotationBackend, rotate, RotationError, type RotationEvent, type RotationStep } from '../../../lambdas/keys/rotation';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/shared/settings';
 import { FakeSecrets, PLACEHOLDER } from './fake-secrets';
 
 const KEEP = 1265; // retiredKeyLifetimeSeconds with the defaults
@@ -319,42 +320,86 @@ describe('awsRotationBackend (the model served over AWS JSON 1.1)', () => {
   });
 });
 
-describe('rotate: the publish lead', () => {
-  const withLead = (slept: number[]) => ({
-    keepRetiredSeconds: KEEP,
-    now: () => clockSeconds * 1000,
-    sleep: async (ms: number) => {
-      slept.push(ms);
-      clockSeconds += ms / 1000;
-    },
-  });
+describe('rotate: the publish lead (issuers wait, rotation does not)', () => {
+  const withLead = () => ({ keepRetiredSeconds: KEEP, now: () => clockSeconds * 1000 });
 
-  it('waits until a new key has been published for the verifiers\' refetch cooldown plus margin before promoting it', async () => {
-    await fullRotation('v1');
+  it('promotes the new key at once and retires the previous one from when the new one may sign: published + KEY_PUBLISH_LEAD_SECONDS', async () => {
+    // Prepare
+    const first = await fullRotation('v1');
     clockSeconds += 30 * DAY;
     fake.startRotation('v2');
-    const slept: number[] = [];
-    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead(slept));
+    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead());
+    const publishedAt = clockSeconds;
     clockSeconds += 2; // testSecret and friends took two seconds
-    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead(slept));
-    expect(slept).toEqual([13_000]);
-    expect(fake.stages().v2).toContain('AWSCURRENT');
+
+    // Act
+    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead());
+
+    // Assess: no wait, and the old key counts as signing until the handover.
+    expect(fake.versionWith('AWSCURRENT')).toBe('v2');
+    expect(published().find((k) => k.kid === first.kid)?.retiredAt).toBe(publishedAt + KEY_PUBLISH_LEAD_SECONDS);
   });
 
-  it('does not wait for the very first key, which no verifier can have missed', async () => {
-    const slept: number[] = [];
-    fake.startRotation('v1');
-    for (const name of STEPS) await rotate(fake.backend(), event('v1', name), withLead(slept));
-    expect(slept).toEqual([]);
-  });
-
-  it('does not wait when the key was published long enough ago', async () => {
-    await fullRotation('v1');
+  it('retires the previous key from now when the new key was published longer ago than the lead', async () => {
+    const first = await fullRotation('v1');
+    clockSeconds += 30 * DAY;
     fake.startRotation('v2');
-    const slept: number[] = [];
-    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead(slept));
+    for (const name of STEPS.slice(0, 3)) await rotate(fake.backend(), event('v2', name), withLead());
+    clockSeconds += KEY_PUBLISH_LEAD_SECONDS + 100;
+
+    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead());
+
+    expect(published().find((k) => k.kid === first.kid)?.retiredAt).toBe(clockSeconds);
+  });
+});
+
+describe('rotate: after a manual rollback of AWSCURRENT', () => {
+  /** What an operator does to go back to the previous key: move AWSCURRENT back to it. */
+  const rollBack = (to: string, from: string) => fake.updateSecretVersionStage('AWSCURRENT', to, from);
+
+  it('the next rotation keeps the rolled-back key published (it signed until now), retired afresh', async () => {
+    // Prepare: v1, then v2 (v1 retired), then a rollback makes v1 current again, and issuers sign with it for 30 days.
+    const first = await fullRotation('v1');
+    clockSeconds += 30 * DAY;
+    await fullRotation('v2');
+    rollBack('v1', 'v2');
+    clockSeconds += 30 * DAY;
+
+    // Act
+    const third = await fullRotation('v3');
+
+    // Assess: v1 stays published until every token it signs during v3's lead has expired.
+    expect(fake.versionWith('AWSPREVIOUS')).toBe('v1');
+    expect(published().find((k) => k.kid === first.kid)).toEqual({ kid: first.kid, retiredAt: clockSeconds });
+    expect(published().map((k) => k.kid)).toContain(third.kid);
+  });
+
+  it('a retried finishSecret after such a rotation keeps the fresh retirement time', async () => {
+    const first = await fullRotation('v1');
+    clockSeconds += 30 * DAY;
+    await fullRotation('v2');
+    rollBack('v1', 'v2');
+    clockSeconds += 30 * DAY;
+    await fullRotation('v3');
+    const retiredAt = published().find((k) => k.kid === first.kid)?.retiredAt;
     clockSeconds += 60;
-    await rotate(fake.backend(), event('v2', 'finishSecret'), withLead(slept));
-    expect(slept).toEqual([]);
+
+    await step('v3', 'finishSecret');
+
+    expect(published().find((k) => k.kid === first.kid)?.retiredAt).toBe(retiredAt);
+  });
+
+  it('a rotation while the rollback is still current retires the rolled-back key, and a later one prunes it on schedule', async () => {
+    const first = await fullRotation('v1');
+    clockSeconds += 30 * DAY;
+    await fullRotation('v2');
+    rollBack('v1', 'v2');
+    clockSeconds += 30 * DAY;
+    await fullRotation('v3');
+    clockSeconds += KEEP + 1;
+
+    await fullRotation('v4');
+
+    expect(published().map((k) => k.kid)).not.toContain(first.kid);
   });
 });
