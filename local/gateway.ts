@@ -194,6 +194,8 @@ export class LocalGateway {
       pathParameters,
       headers,
       query: [...url.searchParams],
+      // As API Gateway without binary media types: the body as UTF-8 text, bytes that are not UTF-8 replaced by U+FFFD
+      // (which the handlers refuse; see parseJsonBody in lambdas/shared/http.ts).
       body: body.length > 0 ? body.toString('utf8') : null,
       requestId,
       requestTimeEpoch: this.now(),
