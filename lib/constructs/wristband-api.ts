@@ -37,6 +37,7 @@ import { CORS_HEADERS } from '../../lambdas/shared/http';
 import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
 import type { WristbandConfig } from '../config';
 import { pascalCase, removalPolicyOf } from './wristband-function';
+import { WristbandWaf } from './wristband-waf';
 
 export const STAGE_NAME = 'prod';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -101,6 +102,8 @@ export class WristbandApi extends Construct {
   /** Method per route, keyed `METHOD path` as in ROUTES. */
   readonly methods: ReadonlyMap<string, Method>;
   readonly gatewayResponses: readonly GatewayResponse[];
+  /** The per-client rate limit on the stage; undefined when `authRateLimit` is 0. */
+  readonly waf: WristbandWaf | undefined;
 
   constructor(scope: Construct, id: string, props: WristbandApiProps) {
     super(scope, id);
@@ -175,6 +178,11 @@ export class WristbandApi extends Construct {
     this.gatewayResponses = GATEWAY_RESPONSES.map((spec) =>
       this.api.addGatewayResponse(pascalCase(spec.type.toLowerCase().replace(/_/g, '-')), gatewayResponseOptions(spec)),
     );
+
+    this.waf =
+      config.authRateLimit > 0
+        ? new WristbandWaf(this, 'Waf', { limit: config.authRateLimit, windowSeconds: config.authRateLimitWindowSeconds, stage: this.api.deploymentStage })
+        : undefined;
   }
 
   /** The stage URL, ending in `/`. */
