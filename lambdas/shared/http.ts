@@ -46,6 +46,14 @@ export const CORS_HEADERS = {
   'Access-Control-Expose-Headers': EXPOSED_HEADERS.join(','),
 } as const;
 
+/**
+ * Headers of the per-client rate limit's 429 (the WAF rule deployed, local/rate-limit.ts locally): CORS, so a
+ * browser can read it, and Retry-After = the window, the longest a client that stops sending has to wait.
+ */
+export function rateLimitedHeaders(windowSeconds: number): Record<string, string> {
+  return { ...CORS_HEADERS, 'Retry-After': String(windowSeconds) };
+}
+
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', ...CORS_HEADERS } as const;
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {

@@ -19,7 +19,7 @@ import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { errorBody } from '../../lambdas/shared/errors';
-import { CORS_HEADERS } from '../../lambdas/shared/http';
+import { rateLimitedHeaders } from '../../lambdas/shared/http';
 import { abuseLimitedRoutes, type Route } from '../../lambdas/shared/routes';
 
 export interface WristbandWafProps {
@@ -33,11 +33,6 @@ export interface WristbandWafProps {
 /** The key the rule's custom response names its body by. */
 export const TOO_MANY_REQUESTS_BODY_KEY = 'too-many-requests';
 export const AUTH_RATE_RULE_NAME = 'auth-routes-per-ip';
-
-/** The headers of the WAF's 429: CORS (a browser must read it) and Retry-After (the window: the longest a client that stops has to wait). */
-export function rateLimitedHeaders(windowSeconds: number): Record<string, string> {
-  return { ...CORS_HEADERS, 'Retry-After': String(windowSeconds) };
-}
 
 /** A regex (the subset AWS WAF accepts: no lookaround, no non-capturing groups) for a URI path ending in one of the routes' paths. */
 export function routePathPattern(routes: readonly Pick<Route, 'path'>[]): string {
