@@ -33,7 +33,7 @@ import { Construct } from 'constructs';
 import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
 import { errorBody } from '../../lambdas/shared/errors';
 import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/shared/gateway-responses';
-import { CORS_HEADERS } from '../../lambdas/shared/http';
+import { CORS_HEADERS, EXPOSED_HEADERS } from '../../lambdas/shared/http';
 import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
 import type { WristbandConfig } from '../config';
 import { pascalCase, removalPolicyOf } from './wristband-function';
@@ -139,6 +139,8 @@ export class WristbandApi extends Construct {
         allowOrigins: [CORS_HEADERS['Access-Control-Allow-Origin']],
         allowHeaders: CORS_HEADERS['Access-Control-Allow-Headers'].split(','),
         allowMethods: CORS_HEADERS['Access-Control-Allow-Methods'].split(','),
+        // Only meaningful on actual responses, but the preflight then carries CORS_HEADERS whole, as the local stack's does.
+        exposeHeaders: [...EXPOSED_HEADERS],
       },
     });
     // RestApi adds an unnamed "Endpoint" output; the stack's ApiUrl output is the one to read.

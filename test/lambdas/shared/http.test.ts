@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, toRequest } from '../../../lambdas/shared/http';
+import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, noContent, toRequest } from '../../../lambdas/shared/http';
 import { NotFoundError, TooManyAttemptsError, ValidationError } from '../../../lambdas/shared/errors';
 import { proxyEvent } from '../../support/events';
 
@@ -108,6 +108,14 @@ describe('isJsonMediaType', () => {
     ['', false],
     [undefined, false],
   ])('%s -> %s', (type, expected) => expect(isJsonMediaType(type)).toBe(expected));
+});
+
+describe('CORS', () => {
+  it('exposes Retry-After and WWW-Authenticate to browser scripts on every handler response', () => {
+    for (const response of [jsonResponse(200, {}), errorResponse(new TooManyAttemptsError(30)), errorResponse(new Error('bug')), noContent()]) {
+      expect(response.headers?.['Access-Control-Expose-Headers']).toBe('Retry-After,WWW-Authenticate');
+    }
+  });
 });
 
 describe('errorResponse', () => {
