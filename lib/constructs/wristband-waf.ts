@@ -107,11 +107,10 @@ export class WristbandWaf extends Construct {
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: `${metricPrefix}-web-acl`, sampledRequestsEnabled: true },
     });
 
+    // The stage ARN refers to the stage (Ref), so CloudFormation creates the association after it.
     this.association = new CfnWebACLAssociation(this, 'StageAssociation', {
       resourceArn: props.stage.stageArn,
       webAclArn: this.webAcl.attrArn,
     });
-    // The stage ARN is built from names, not a reference: without this the association could be created before the stage exists.
-    this.association.node.addDependency(props.stage);
   }
 }
