@@ -100,4 +100,8 @@ describe('rateLimiterFromEnv', () => {
   ])('refuses %j with the range AWS WAF accepts', (env, message) => {
     expect(() => rateLimiterFromEnv(env)).toThrow(message);
   });
+
+  it('stops the local stack from starting on a value WAF would refuse', async () => {
+    await expect(startTestStack({ AUTH_RATE_LIMIT: '5' })).rejects.toThrow(/AUTH_RATE_LIMIT="5".*authRateLimit must be 0 \(off\) or an integer from 10/);
+  });
 });
