@@ -11,7 +11,15 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
-import { SETTINGS, TOKEN_IDENTITY, type SettingName, type Settings } from '../lambdas/shared/settings';
+import {
+  AUTH_RATE_LIMIT,
+  AUTH_RATE_LIMIT_WINDOW,
+  authRateLimitProblems,
+  SETTINGS,
+  TOKEN_IDENTITY,
+  type SettingName,
+  type Settings,
+} from '../lambdas/shared/settings';
 
 export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
@@ -121,6 +129,9 @@ export interface WristbandConfig {
   readonly debugLogSampleRate: number;
   /** Undefined: the alarms exist, and notify nobody. */
   readonly alarmNotify: AlarmNotify | undefined;
+  /** Requests per source IP per window on the abuse-limited routes (WAF); 0: no web ACL. */
+  readonly authRateLimit: number;
+  readonly authRateLimitWindowSeconds: number;
 }
 
 /** What stack props may set: the same keys as the CDK context. */
@@ -134,6 +145,8 @@ export type WristbandConfigProps = Partial<
     debugLogSampleRate: number;
     /** An email address or an SNS topic ARN. */
     alarmNotify: string;
+    authRateLimit: number;
+    authRateLimitWindowSeconds: number;
   }
 >;
 
@@ -148,6 +161,8 @@ export const CONFIG_KEYS: readonly string[] = [
   LOG_LEVEL.key,
   DEBUG_LOG_SAMPLE_RATE.key,
   ALARM_NOTIFY.key,
+  AUTH_RATE_LIMIT.key,
+  AUTH_RATE_LIMIT_WINDOW.key,
 ];
 
 export class ConfigError extends Error {
@@ -222,6 +237,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     logLevel: logLevel(raw(LOG_LEVEL.key), problems),
     debugLogSampleRate: sampleRate(raw(DEBUG_LOG_SAMPLE_RATE.key), problems),
     alarmNotify: alarmNotify(raw(ALARM_NOTIFY.key), problems),
+    ...authRateLimit(raw(AUTH_RATE_LIMIT.key), raw(AUTH_RATE_LIMIT_WINDOW.key), problems),
   };
 
   // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
@@ -299,6 +315,20 @@ function alarmNotify(value: unknown, problems: string[]): AlarmNotify | undefine
     `${ALARM_NOTIFY.key} must be an email address or a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${show(value)}`,
   );
   return undefined;
+}
+
+/** The WAF rate rule's limit and window: integers (or decimal strings) in the ranges AWS WAF accepts. */
+function authRateLimit(limit: unknown, window: unknown, problems: string[]): Pick<WristbandConfig, 'authRateLimit' | 'authRateLimitWindowSeconds'> {
+  const out = { authRateLimit: AUTH_RATE_LIMIT.default as number, authRateLimitWindowSeconds: AUTH_RATE_LIMIT_WINDOW.default as number };
+  const parsedLimit = limit === undefined || limit === null ? out.authRateLimit : parseInteger(limit);
+  const parsedWindow = window === undefined || window === null ? out.authRateLimitWindowSeconds : parseInteger(window);
+  const found = authRateLimitProblems(parsedLimit ?? Number.NaN, parsedWindow ?? Number.NaN).map((problem) =>
+    // Show what was given, not what it parsed to ("abc", not NaN).
+    problem.replace(/got NaN$/, `got ${show(problem.startsWith(AUTH_RATE_LIMIT_WINDOW.key) ? window : limit)}`),
+  );
+  problems.push(...found);
+  if (found.length > 0) return out;
+  return { authRateLimit: parsedLimit as number, authRateLimitWindowSeconds: parsedWindow as number };
 }
 
 /** The configuration of a CDK app (or any construct): its context, overridden by `props`. */

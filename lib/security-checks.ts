@@ -98,11 +98,13 @@ export function acknowledgeSecurityFindings(stack: WristbandStack): void {
     'AwsSolutions-APIG2',
     'every handler validates its body, parameters and media type itself (400/413/415 with the contract error body; test/fuzz sends 10,000 events per handler); API Gateway models would be a second copy of the schemas',
   );
-  acknowledge(
-    restApi.deploymentStage.node.defaultChild,
-    'AwsSolutions-APIG3',
-    'no WAF web ACL by default (billed per ACL and request): stage throttling and per-account login lockout limit spraying; add a rate-based WAF ACL per deployment if needed (docs/security.md)',
-  );
+  if (!stack.api.waf) {
+    acknowledge(
+      restApi.deploymentStage.node.defaultChild,
+      'AwsSolutions-APIG3',
+      'authRateLimit is 0, so this deployment has no WAF web ACL by choice: stage throttling and per-account login lockout limit spraying (docs/security.md)',
+    );
+  }
   for (const route of ROUTES as readonly Route[]) {
     const method = stack.api.methods.get(`${route.method} ${route.path}`) as Method | undefined;
     const cfnMethod = method?.node.defaultChild;

@@ -5,6 +5,7 @@
  * method ARN and cached per token for the configured TTL, handlers invoked
  * with real `APIGatewayProxyEvent`s, and the same gateway responses.
  *
+ * The WAF rate rule is emulated by local/rate-limit.ts when AUTH_RATE_LIMIT is set.
  * Not emulated: stage throttling (429) and API Gateway's 10 MB request cap
  * beyond answering 413; both are documented in the README.
  */
@@ -21,9 +22,10 @@ import { FUNCTION_SPECS } from '../lib/function-specs';
 import { BEARER_HEADER_PATTERN } from '../lambdas/authorizer/bearer';
 import { errorBody } from '../lambdas/shared/errors';
 import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
-import { CORS_HEADERS } from '../lambdas/shared/http';
+import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/shared/http';
 import { matchRoute, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
 import { policyAllows } from './iam-policy';
+import type { LocalRateLimiter } from './rate-limit';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -37,6 +39,8 @@ export interface GatewayOptions {
   readonly accountId?: string;
   readonly apiId?: string;
   readonly now?: () => number;
+  /** The WAF rate rule's stand-in; none: no per-client limit. */
+  readonly rateLimiter?: LocalRateLimiter;
   /** Called once per request, for the access log. */
   readonly onRequest?: (entry: AccessLogEntry) => void;
 }
@@ -123,6 +127,11 @@ export class LocalGateway {
     const match = matchRoute(method, path);
     if (!match) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
+    // WAF answers before API Gateway does anything else: before the authorizer and the handler.
+    const limiter = this.options.rateLimiter;
+    if (limiter && !limiter.admit(req.socket.remoteAddress ?? '', route)) {
+      return { status: 429, headers: { 'Content-Type': 'application/json', ...rateLimitedHeaders(limiter.windowSeconds) }, body: Buffer.from(JSON.stringify(errorBody('too_many_requests'))) };
+    }
     const pathParameters = decodeParameters(match.pathParameters);
     if (!pathParameters) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     const methodArn = methodArnOf(this.api, method, path);
@@ -194,6 +203,8 @@ export class LocalGateway {
       pathParameters,
       headers,
       query: [...url.searchParams],
+      // As API Gateway without binary media types: the body as UTF-8 text, bytes that are not UTF-8 replaced by U+FFFD
+      // (which the handlers refuse; see parseJsonBody in lambdas/shared/http.ts).
       body: body.length > 0 ? body.toString('utf8') : null,
       requestId,
       requestTimeEpoch: this.now(),

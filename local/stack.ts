@@ -26,6 +26,7 @@ import { WIRING_ENV } from '../lambdas/shared/settings';
 import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
+import { rateLimiterFromEnv } from './rate-limit';
 
 export const DEMO_ACCOUNTS = [
   { email: 'alice@example.com', password: 'alice-local-pass', role: 'user', name: 'Alice' },
@@ -63,6 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Handlers read process.env at import, as in Lambda; the local stack adds its wiring to it.
   const env = process.env;
   const settings = readSettings(env); // fails loudly on a bad value, before anything starts
+  const rateLimiter = rateLimiterFromEnv(env);
   const dataDir = resolve(options.dataDir);
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
 
@@ -99,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handlers,
       authorizer,
       authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+      ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     // Node refuses headers over 16 KiB with a bare 431 (no contract body, no CORS): let oversized

@@ -11,7 +11,8 @@ const passwords = passwordConfig();
 const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);
 
 // Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
-const body = { email: str(), password: str(), name: optional(str({ min: 0 })) };
+// The name is shown to others (admins' user list): no control or bidi characters that could disguise it.
+const body = { email: str(), password: str(), name: optional(str({ min: 0, plain: true })) };
 
 /** `POST /register`: always creates `role: "user"`; a `role` field is refused as unknown. */
 export const handler = httpHandler(async (request) => {

@@ -24,6 +24,15 @@ import { startRequestLog } from './request-logging';
 import { isRole, type Role } from './routes';
 import { LIMITS } from './settings';
 import { tracedHandler } from './tracing';
+import { findDuplicateKey } from './validation';
+
+/**
+ * Response headers a browser script may read besides the CORS-safelisted
+ * ones: when to retry (429, 503) and which authentication scheme a 401
+ * wants. Every response carries this list: handlers', the gateway
+ * responses', the WAF's 429 and the local stack's.
+ */
+export const EXPOSED_HEADERS = ['Retry-After', 'WWW-Authenticate'] as const;
 
 /**
  * CORS headers on every response. Tokens travel in the Authorization header,
@@ -34,7 +43,16 @@ export const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Authorization,Content-Type',
   'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
+  'Access-Control-Expose-Headers': EXPOSED_HEADERS.join(','),
 } as const;
+
+/**
+ * Headers of the per-client rate limit's 429 (the WAF rule deployed, local/rate-limit.ts locally): CORS, so a
+ * browser can read it, and Retry-After = the window, the longest a client that stops sending has to wait.
+ */
+export function rateLimitedHeaders(windowSeconds: number): Record<string, string> {
+  return { ...CORS_HEADERS, 'Retry-After': String(windowSeconds) };
+}
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', ...CORS_HEADERS } as const;
 
@@ -133,19 +151,40 @@ function parseJsonBody(event: Partial<APIGatewayProxyEvent>): unknown {
   } catch {
     throw new InvalidJsonError();
   }
+  // Without binary media types API Gateway hands a proxy integration the body as UTF-8 text: bytes that were not
+  // UTF-8 can only arrive as U+FFFD, indistinguishable from a literal one. Refuse both, so no garbled input is stored.
+  if (event.isBase64Encoded !== true && text.includes('\ufffd')) throw new InvalidJsonError();
   if (text.trim() === '') return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new InvalidJsonError();
   }
+  // JSON.parse keeps the last of duplicate members; another parser may keep the first. One body, one meaning.
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) throw new ValidationError([{ field: duplicate, message: 'appears more than once' }]);
+  return value;
 }
 
-/** `application/json`, with any parameters (charset), case-insensitive. */
+/**
+ * `application/json`, case-insensitive, with any parameters, but a
+ * `charset` (quoted or not, any case) must be UTF-8: the body is decoded as
+ * UTF-8 whatever the header says, so any other charset would be misread.
+ */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const type = contentType.split(';', 1)[0]?.trim().toLowerCase();
-  return type === 'application/json';
+  const [type, ...parameters] = contentType.split(';');
+  if (type?.trim().toLowerCase() !== 'application/json') return false;
+  for (const parameter of parameters) {
+    const eq = parameter.indexOf('=');
+    const name = (eq < 0 ? parameter : parameter.slice(0, eq)).trim().toLowerCase();
+    if (name !== 'charset') continue;
+    let value = eq < 0 ? '' : parameter.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value.toLowerCase() !== 'utf-8') return false;
+  }
+  return true;
 }
 
 /** The verified caller, as the authorizer put it into the request context. */

@@ -109,3 +109,12 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   }
   return params;
 }
+
+/**
+ * The routes a per-client abuse limit covers (AUTH_RATE_LIMIT in settings.ts): public routes that take a
+ * body and do real work per call (bcrypt, table writes, token issuing): register, login, refresh, logout.
+ * The liveness check and the JWKS are cheap reads and stay unlimited.
+ */
+export function abuseLimitedRoutes(): readonly Route[] {
+  return (ROUTES as readonly Route[]).filter((route) => route.access === 'public' && route.method !== 'GET');
+}

@@ -154,3 +154,41 @@ export const JWKS_MAX_AGE_SECONDS = 300;
 export const KEY_TIMELINE_MARGIN_SECONDS = 60;
 /** How long a key must have been published before an issuer signs with it. */
 export const KEY_PUBLISH_LEAD_SECONDS = Math.max(JWKS_HANDLER_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS) + KEY_TIMELINE_MARGIN_SECONDS;
+
+/**
+ * A per-client limit on the public routes that take a body (abuseLimitedRoutes() in routes.ts): stage
+ * throttling is one budget for everyone, so one client could spend it and lock every user out of login.
+ * Deployed: an AWS WAF rate-based rule per source IP on the stage (lib/constructs/wristband-waf.ts);
+ * locally: local/rate-limit.ts, only when AUTH_RATE_LIMIT is set (tests, timing and bench log in
+ * from one address). The functions never read these. The ranges are the ones AWS WAF accepts.
+ */
+export const AUTH_RATE_LIMIT = {
+  key: 'authRateLimit',
+  env: 'AUTH_RATE_LIMIT',
+  default: 100,
+  /** No limit: the stack creates no web ACL. */
+  off: 0,
+  min: 10,
+  max: 2_000_000_000,
+  description: 'requests per source IP per window on the public routes that take a body, beyond which they get 429 (0: no WAF)',
+} as const;
+
+export const AUTH_RATE_LIMIT_WINDOW = {
+  key: 'authRateLimitWindowSeconds',
+  env: 'AUTH_RATE_LIMIT_WINDOW_SECONDS',
+  default: 300,
+  allowed: [60, 120, 300, 600],
+  description: 'the window authRateLimit counts over, in seconds (also the Retry-After of its 429)',
+} as const;
+
+/** Why a limit and window pair is not one AWS WAF accepts, one line each; empty when it is. */
+export function authRateLimitProblems(limit: number, windowSeconds: number): string[] {
+  const problems: string[] = [];
+  if (!Number.isSafeInteger(limit) || (limit !== AUTH_RATE_LIMIT.off && (limit < AUTH_RATE_LIMIT.min || limit > AUTH_RATE_LIMIT.max))) {
+    problems.push(`${AUTH_RATE_LIMIT.key} must be ${AUTH_RATE_LIMIT.off} (off) or an integer from ${AUTH_RATE_LIMIT.min} to ${AUTH_RATE_LIMIT.max} (AWS WAF's range for a rate-based rule), got ${limit}`);
+  }
+  if (!(AUTH_RATE_LIMIT_WINDOW.allowed as readonly number[]).includes(windowSeconds)) {
+    problems.push(`${AUTH_RATE_LIMIT_WINDOW.key} must be one of ${AUTH_RATE_LIMIT_WINDOW.allowed.join(', ')} (the evaluation windows AWS WAF offers), got ${windowSeconds}`);
+  }
+  return problems;
+}

@@ -53,11 +53,31 @@ function truncate(key: string): string {
   return key.length > 64 ? `${key.slice(0, 64)}...` : key;
 }
 
-export function str(options: { min?: number; max?: number; trim?: boolean } = {}): Parser<string> {
-  const { min = 1, max = Infinity, trim = false } = options;
+/**
+ * Characters that change how text around them is shown or read, never what
+ * it says: C0 and C1 controls and DEL, the bidirectional marks, embeddings,
+ * overrides and isolates (U+061C, U+200E/F, U+202A-E, U+2066-9, the
+ * "Trojan Source" set), line and paragraph separators, the BOM, and U+FFFD
+ * (what a decoder leaves of bytes that were not UTF-8). A display name with
+ * them can spoof another in an admin's user list or break a log line.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]/u;
+
+/** A surrogate without its other half: `"\ud800"` in JSON produces one; no UTF-8 encoder can write it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether `text` is well-formed UTF-16 and free of UNPRINTABLE. */
+export function isPlainText(text: string): boolean {
+  return !LONE_SURROGATE.test(text) && !UNPRINTABLE.test(text);
+}
+
+/** `plain`: refuse control and bidi characters (see UNPRINTABLE); for text other people will see. */
+export function str(options: { min?: number; max?: number; trim?: boolean; plain?: boolean } = {}): Parser<string> {
+  const { min = 1, max = Infinity, trim = false, plain = false } = options;
   return (value) => {
     if (value === undefined || value === null) throw new FieldIssue('is required');
     if (typeof value !== 'string') throw new FieldIssue('must be a string');
+    if (plain && !isPlainText(value)) throw new FieldIssue('must not contain control or bidirectional formatting characters');
     const text = trim ? value.trim() : value;
     const length = [...text].length;
     if (length < min) throw new FieldIssue(min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
@@ -127,4 +147,64 @@ export function parsePageQuery(limit: string | undefined, cursor: string | undef
     size = Number(limit);
   }
   return { limit: size, cursor };
+}
+
+/**
+ * The first member name that occurs twice in one object of `text`, as a
+ * field path (`items[0].sku`), or undefined. JSON.parse keeps the last of
+ * duplicate members silently, so `{"role":"user","role":"admin"}` would mean
+ * whatever the last parser in a chain decides; refusing them leaves one
+ * reading. `text` must already be valid JSON (JSON.parse accepted it): this
+ * is one pass over it that only tracks where member names start, and
+ * decodes a name with JSON.parse only when it holds an escape, so
+ * `{"a":1,"\u0061":2}` is a duplicate too.
+ */
+export function findDuplicateKey(text: string): string | undefined {
+  interface Frame {
+    readonly path: string;
+    /** Member names seen, for an object; undefined for an array. */
+    readonly keys: Set<string> | undefined;
+    expectKey: boolean;
+    lastKey: string;
+    index: number;
+  }
+  const stack: Frame[] = [];
+  const childPath = (): string => {
+    const parent = stack[stack.length - 1];
+    if (!parent) return '';
+    if (parent.keys) return parent.path === '' ? parent.lastKey : `${parent.path}.${parent.lastKey}`;
+    return `${parent.path}[${parent.index}]`;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      stack.push({ path: childPath(), keys: c === 0x7b ? new Set() : undefined, expectKey: c === 0x7b, lastKey: '', index: 0 });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+      else if (top) top.index++;
+    } else if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const raw = text.slice(start + 1, i);
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
+        top.expectKey = false;
+        top.lastKey = truncate(key);
+        if (top.keys.has(key)) return top.path === '' ? top.lastKey : `${top.path}.${top.lastKey}`;
+        top.keys.add(key);
+      }
+    }
+  }
+  return undefined;
 }

@@ -33,10 +33,11 @@ import { Construct } from 'constructs';
 import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
 import { errorBody } from '../../lambdas/shared/errors';
 import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/shared/gateway-responses';
-import { CORS_HEADERS } from '../../lambdas/shared/http';
+import { CORS_HEADERS, EXPOSED_HEADERS } from '../../lambdas/shared/http';
 import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
 import type { WristbandConfig } from '../config';
 import { pascalCase, removalPolicyOf } from './wristband-function';
+import { WristbandWaf } from './wristband-waf';
 
 export const STAGE_NAME = 'prod';
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -101,6 +102,8 @@ export class WristbandApi extends Construct {
   /** Method per route, keyed `METHOD path` as in ROUTES. */
   readonly methods: ReadonlyMap<string, Method>;
   readonly gatewayResponses: readonly GatewayResponse[];
+  /** The per-client rate limit on the stage; undefined when `authRateLimit` is 0. */
+  readonly waf: WristbandWaf | undefined;
 
   constructor(scope: Construct, id: string, props: WristbandApiProps) {
     super(scope, id);
@@ -136,6 +139,8 @@ export class WristbandApi extends Construct {
         allowOrigins: [CORS_HEADERS['Access-Control-Allow-Origin']],
         allowHeaders: CORS_HEADERS['Access-Control-Allow-Headers'].split(','),
         allowMethods: CORS_HEADERS['Access-Control-Allow-Methods'].split(','),
+        // Only meaningful on actual responses, but the preflight then carries CORS_HEADERS whole, as the local stack's does.
+        exposeHeaders: [...EXPOSED_HEADERS],
       },
     });
     // RestApi adds an unnamed "Endpoint" output; the stack's ApiUrl output is the one to read.
@@ -175,6 +180,11 @@ export class WristbandApi extends Construct {
     this.gatewayResponses = GATEWAY_RESPONSES.map((spec) =>
       this.api.addGatewayResponse(pascalCase(spec.type.toLowerCase().replace(/_/g, '-')), gatewayResponseOptions(spec)),
     );
+
+    this.waf =
+      config.authRateLimit > 0
+        ? new WristbandWaf(this, 'Waf', { limit: config.authRateLimit, windowSeconds: config.authRateLimitWindowSeconds, stage: this.api.deploymentStage })
+        : undefined;
   }
 
   /** The stage URL, ending in `/`. */

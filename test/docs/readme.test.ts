@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, STACK_SETTINGS } from '../../lib/config';
-import { SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 
 const ROOT = join(__dirname, '..', '..');
@@ -49,6 +49,15 @@ it('lists the operations settings: log level, debug log sampling, where alarms n
   ]);
   expect(row(ALARM_NOTIFY.key).slice(1, 3)).toEqual(['–', 'none']);
   expect(readme).toContain('[docs/operations.md](docs/operations.md)');
+});
+
+it('lists the per-client rate limit with its variables, defaults and the ranges AWS WAF accepts', () => {
+  expect(row(AUTH_RATE_LIMIT.key).slice(1, 4)).toEqual([`\`${AUTH_RATE_LIMIT.env}\``, String(AUTH_RATE_LIMIT.default), `${AUTH_RATE_LIMIT.off} (no WAF) or ${AUTH_RATE_LIMIT.min}–${AUTH_RATE_LIMIT.max}`]);
+  expect(row(AUTH_RATE_LIMIT_WINDOW.key).slice(1, 4)).toEqual([
+    `\`${AUTH_RATE_LIMIT_WINDOW.env}\``,
+    String(AUTH_RATE_LIMIT_WINDOW.default),
+    AUTH_RATE_LIMIT_WINDOW.allowed.join(', ').replace(/, ([^,]+)$/, ' or $1'),
+  ]);
 });
 
 it('names the demo accounts the local stack creates', () => {

@@ -130,6 +130,14 @@ function rawJsonTexts(valid: fc.Arbitrary<Record<string, Json>>): fc.Arbitrary<s
       const first = Object.keys(v)[0];
       return first ? text.replace(/}$/, `,${JSON.stringify(first)}:"second value"}`) : text;
     }),
+    // The same member twice, the second spelt with \u escapes and whitespace, or inside a nested object.
+    valid.map((v) => {
+      const first = Object.keys(v)[0];
+      if (first === undefined) return JSON.stringify(v);
+      const escaped = Array.from({ length: first.length }, (_, i) => `\\u${first.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+      return JSON.stringify(v).replace(/}$/, ` ,\n "${escaped}" : null}`);
+    }),
+    valid.map((v) => JSON.stringify(v).replace(/}$/, ',"nested":{"a":1,"a":2}}')),
     valid.map((v) => `\ufeff${JSON.stringify(v)}`),
     valid.map((v) => ` \n\t${JSON.stringify(v, null, 2)}\n `),
     fc.constantFrom('{"items":[{"sku":"a","quantity":1e400}]}', '{"quantity":-0}', '{"limit":1e-400}', '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}', '[' + '{},'.repeat(3000) + '{}]'),
@@ -156,8 +164,8 @@ export function bodies(valid: fc.Arbitrary<Record<string, Json>>): fc.Arbitrary<
   );
 }
 
-const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=UTF-8', ' application/json '];
-const OTHER_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'application/json-patch+json', '', 'json'];
+const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=UTF-8', ' application/json ', 'application/json; charset="UTF-8"'];
+const OTHER_TYPES = ['application/json; charset=latin1', 'application/json; charset="utf-16"', 'application/json; charset=utf-8; charset=windows-1252', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'application/json-patch+json', '', 'json'];
 const HEADER_NAMES = ['Content-Type', 'content-type', 'CONTENT-TYPE', 'cOnTeNt-TyPe'];
 
 export interface Headers {

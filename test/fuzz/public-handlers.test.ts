@@ -81,6 +81,9 @@ const refreshTokenValues = fc.oneof(
   { arbitrary: anyString, weight: 3 },
 );
 
+/** What no stored display name may contain (written independently of the handler's list): controls, bidi controls, U+FFFD, lone surrogates. */
+const DISGUISING = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd]|\p{Cs}/u;
+
 const common = {
   headers,
   pathParameters: pathParams(anyString),
@@ -111,7 +114,10 @@ const CASES: Case[] = [
     method: 'POST',
     path: '/register',
     body: objectWith({ email: mostly(emails, 5), password: mostly(passwords, 5), name: mostly(fc.oneof(fc.string({ maxLength: 100 }), fc.string({ unit: 'grapheme', minLength: 90, maxLength: 120 }))) }),
-    contract: { statuses: [201, 400, 409, 413, 415], success: (s, b) => s === 201 && isObject(b) && isUser(b.user) && (b.user as { role: string }).role === 'user' },
+    contract: {
+      statuses: [201, 400, 409, 413, 415],
+      success: (s, b) => s === 201 && isObject(b) && isUser(b.user) && (b.user as { role: string }).role === 'user' && !DISGUISING.test(String((b.user as { name?: unknown }).name ?? '')),
+    },
   },
   {
     name: 'login',
@@ -156,3 +162,45 @@ it.each(CASES)(`$name: ${FUZZ_RUNS} generated events, each answered within the c
   // The generators reach every answer the route can give without a fault: success and each refusal.
   expect({ missing: contract.statuses.filter((status) => !seen.has(status)), seen: Object.fromEntries(seen) }).toEqual({ missing: [], seen: expect.anything() });
 }, 120_000);
+
+describe('register never accepts a body that means two things or hides what it says', () => {
+  const json = { 'Content-Type': 'application/json' };
+  const valid = fc.record({ email: fc.emailAddress(), password: passwords, name: fc.string({ maxLength: 30 }) });
+  /** Where a body goes wrong, and the answer the contract gives for it. */
+  const broken = fc.oneof(
+    // A member twice: the second with whitespace, \u escapes, or both.
+    fc.tuple(valid, fc.constantFrom('email', 'password', 'name'), fc.boolean(), fc.constantFrom('', ' ', '\n\t')).map(([v, key, escape, ws]) => {
+      const spelt = escape ? Array.from(key, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : key;
+      return { body: JSON.stringify(v).replace(/}$/, `,${ws}"${spelt}"${ws}:${ws}"x"}`), isBase64Encoded: false, headers: json, code: 'validation_error' };
+    }),
+    // A charset other than UTF-8, in any case, quoted or not.
+    fc.tuple(valid, fc.constantFrom('latin1', 'ISO-8859-1', 'utf-16', 'UTF-16LE', 'windows-1252', 'us-ascii', 'utf8', ''), fc.boolean(), fc.boolean()).map(([v, charset, quoted, upper]) => {
+      const value = quoted ? `"${charset}"` : charset;
+      return { body: JSON.stringify(v), isBase64Encoded: false, headers: { 'Content-Type': `application/json; ${upper ? 'CHARSET' : 'charset'}=${value}` }, code: 'unsupported_media_type' };
+    }),
+    // Bytes that are not UTF-8 inside a string: as API Gateway passes text (U+FFFD), or as the raw bytes in base64.
+    fc.tuple(valid, fc.constantFrom([0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82]), fc.boolean()).map(([v, bad, base64]) => {
+      const text = JSON.stringify(v);
+      const cut = text.indexOf('"', text.indexOf('"name":"') + 8);
+      const bytes = Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(bad), Buffer.from(text.slice(cut))]);
+      return base64
+        ? { body: bytes.toString('base64'), isBase64Encoded: true, headers: json, code: 'invalid_json' }
+        : { body: bytes.toString('utf8'), isBase64Encoded: false, headers: json, code: 'invalid_json' };
+    }),
+    // A control or bidi character in the name, raw or escaped.
+    fc.tuple(valid, fc.constantFrom('\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b', '\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\ufeff', '\ud800'), fc.nat(30)).map(([v, c, at]) => {
+      const name = v.name.slice(0, at) + c + v.name.slice(at);
+      return { body: JSON.stringify({ ...v, name }), isBase64Encoded: false, headers: json, code: 'validation_error' };
+    }),
+  );
+
+  it(`refuses ${Math.round(FUZZ_RUNS / 10)} generated bodies with a duplicate member, a foreign charset, bytes that are not UTF-8 or a disguised name`, async () => {
+    await fc.assert(
+      fc.asyncProperty(broken, async ({ code, ...parts }) => {
+        const response = await h.register(proxyEvent({ httpMethod: 'POST', ...parts }));
+        expect([response.statusCode, JSON.parse(response.body).error]).toEqual([code === 'unsupported_media_type' ? 415 : 400, code]);
+      }),
+      { numRuns: Math.round(FUZZ_RUNS / 10) },
+    );
+  }, 120_000);
+});

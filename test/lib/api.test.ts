@@ -115,6 +115,13 @@ describe('the gateway responses', () => {
     expect(response.ResponseParameters).toEqual(headers);
   });
 
+  it('let a browser read Retry-After and WWW-Authenticate (Access-Control-Expose-Headers) on every one', () => {
+    for (const [type, response] of byType) {
+      const exposed = String(response.ResponseParameters['gatewayresponse.header.Access-Control-Expose-Headers'] ?? '');
+      expect([type, exposed.split(/[',]/).filter(Boolean)]).toEqual([type, expect.arrayContaining(['Retry-After', 'WWW-Authenticate'])]);
+    }
+  });
+
   it('have literal bodies: nothing API Gateway would substitute', () => {
     for (const response of byType.values()) expect(response.ResponseTemplates['application/json']).not.toContain('$');
   });

@@ -137,6 +137,60 @@ describe('POST /register', () => {
   it('refuses an empty body with 400', async () => {
     expectError(await api('POST', '/register', { headers: { 'Content-Type': 'application/json' } }), 400, 'validation_error');
   });
+
+  it.each([
+    ['a repeated member', (email: string, password: string) => `{"email":"${email}","password":"${password}","name":"a","name":"b"}`, 'name'],
+    ['a repeated member spelt with an escape', (email: string, password: string) => `{"email":"${email}","password":"${password}","\\u0065mail":"x@example.com"}`, 'email'],
+  ])('refuses %s with 400 validation_error naming the field', async (_case, body, field) => {
+    const email = uniqueEmail();
+    const response = await api('POST', '/register', { raw: body(email, strongPassword()), headers: { 'Content-Type': 'application/json' } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json.details).toEqual([{ field, message: 'appears more than once' }]);
+    // Nothing was created: the same email registers afterwards.
+    await register(email);
+  });
+
+  it.each(['application/json; charset=latin1', 'application/json; charset="ISO-8859-1"', 'application/json;charset=UTF-16'])(
+    'refuses Content-Type %s with 415 unsupported_media_type',
+    async (type) => {
+      const body = JSON.stringify({ email: uniqueEmail(), password: strongPassword() });
+      expectError(await api('POST', '/register', { raw: body, headers: { 'Content-Type': type } }), 415, 'unsupported_media_type');
+    },
+  );
+
+  it('accepts charset=UTF-8 quoted and in any case', async () => {
+    const body = JSON.stringify({ email: uniqueEmail(), password: strongPassword() });
+    expect((await api('POST', '/register', { raw: body, headers: { 'Content-Type': 'application/json; CHARSET="Utf-8"' } })).status).toBe(201);
+  });
+
+  it('refuses a body that is not UTF-8 with 400 invalid_json, instead of storing U+FFFD', async () => {
+    const email = uniqueEmail();
+    const head = Buffer.from(`{"email":"${email}","password":"${strongPassword()}","name":"`);
+    const raw = Buffer.concat([head, Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
+    expectError(await api('POST', '/register', { raw, headers: { 'Content-Type': 'application/json' } }), 400, 'invalid_json');
+    await register(email);
+  });
+
+  it.each([
+    ['a C0 control', 'Eve\u0000'],
+    ['a C1 control', 'Eve\u0085'],
+    ['a right-to-left override', 'Eve\u202egnp.exe'],
+    ['a left-to-right mark', '\u200eAdmin'],
+    ['a bidi isolate', 'Eve\u2066x\u2069'],
+    ['a lone surrogate', 'Eve\ud800'],
+  ])('refuses %s in name with 400 validation_error naming the field', async (_case, name) => {
+    // JSON.stringify escapes the C0 control and the lone surrogate (\u0000, \ud800) and sends the others as UTF-8.
+    const response = await api('POST', '/register', { body: { email: uniqueEmail(), password: strongPassword(), name } });
+    expectError(response, 400, 'validation_error');
+    expect(response.json.details).toEqual([{ field: 'name', message: expect.stringContaining('control or bidirectional') }]);
+  });
+
+  it('keeps names in any script, with emoji and joiners', async () => {
+    const name = 'Zoë 李 \u0645\u0631\u064a\u0645 \ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67';
+    const response = await api('POST', '/register', { raw: `{"email":"${uniqueEmail()}","password":"${strongPassword()}","name":"${name}"}`, headers: { 'Content-Type': 'application/json' } });
+    expect(response.status).toBe(201);
+    expect(response.json.user.name).toBe(JSON.parse(`"${name}"`));
+  });
 });
 
 describe('POST /login', () => {
@@ -359,6 +413,22 @@ describe('protected routes and the authorizer', () => {
   it('puts CORS headers on gateway errors', async () => {
     const response = await api('GET', '/api/profile');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('lets a browser read Retry-After and WWW-Authenticate on every kind of answer (Access-Control-Expose-Headers)', async () => {
+    const locked = uniqueEmail();
+    for (let i = 0; i < 5; i++) await api('POST', '/login', { body: { email: locked, password: 'wrong' } });
+    const answers = [
+      await api('GET', '/'), // a handler's success
+      await api('POST', '/login', { body: { email: locked, password: 'wrong' } }), // a handler's 429 with Retry-After
+      await api('GET', '/api/profile'), // the gateway's 401
+      await api('GET', '/nope'), // the gateway's 404
+    ];
+    expect(answers[1]?.headers.get('retry-after')).toMatch(/^\d+$/);
+    for (const response of answers) {
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+      expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'www-authenticate']));
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, toRequest } from '../../../lambdas/shared/http';
+import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, noContent, toRequest } from '../../../lambdas/shared/http';
 import { NotFoundError, TooManyAttemptsError, ValidationError } from '../../../lambdas/shared/errors';
 import { proxyEvent } from '../../support/events';
 
@@ -38,6 +38,49 @@ describe('reading the body', () => {
     expect(() => parse(overrides as Parameters<typeof proxyEvent>[0])).toThrow(expect.objectContaining({ code }));
   });
 
+  it.each([
+    ['latin1', 'application/json; charset=latin1'],
+    ['ISO-8859-1, quoted', 'application/json; charset="ISO-8859-1"'],
+    ['utf-16', 'application/json;charset=UTF-16'],
+    ['utf8 (not the registered name)', 'application/json; charset=utf8'],
+    ['an empty charset', 'application/json; charset='],
+    ['UTF-8 then another charset', 'application/json; charset=utf-8; charset=latin1'],
+  ])('refuses a charset other than UTF-8 (%s) with 415', (_case, type) => {
+    expect(() => parse({ body: '{"a":1}', headers: { 'Content-Type': type } })).toThrow(expect.objectContaining({ code: 'unsupported_media_type', status: 415 }));
+  });
+
+  it.each(['application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'Application/JSON ; Charset = Utf-8 ', 'application/json; boundary=x'])(
+    'accepts UTF-8 in any spelling: %s',
+    (type) => expect(parse({ body: '{"a":1}', headers: { 'Content-Type': type } })).toEqual({ a: 1 }),
+  );
+
+  it('refuses U+FFFD in a text body (what API Gateway leaves of bytes that were not UTF-8) with 400 invalid_json', () => {
+    const garbled = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString('utf8');
+    expect(garbled).toBe('{"a":"\ufffd"}');
+    expect(() => parse({ body: garbled, headers: { 'Content-Type': 'application/json' } })).toThrow(expect.objectContaining({ code: 'invalid_json', status: 400 }));
+  });
+
+  it.each([
+    ['top level', '{"a":1,"a":2}', 'a'],
+    ['an escaped spelling', '{"a":1,"\\u0061":2}', 'a'],
+    ['whitespace around', '{ "email" : "x" ,\n\t"email":"y"}', 'email'],
+    ['a nested object', '{"items":[{"sku":"a","quantity":1},{"sku":"b","sku":"c"}]}', 'items[1].sku'],
+    ['an escaped quote in the name', '{"a\\"b":1,"a\\u0022b":2}', 'a"b'],
+  ])('refuses duplicate members (%s) with 400 validation_error naming the field', (_case, body, field) => {
+    expect(() => parse({ body, headers: { 'Content-Type': 'application/json' } })).toThrow(
+      expect.objectContaining({ code: 'validation_error', status: 400, details: [{ field, message: 'appears more than once' }] }),
+    );
+  });
+
+  it.each([
+    ['the same name in sibling objects', '{"a":{"x":1},"b":{"x":2}}'],
+    ['names that only look alike', '{"a":1,"A":2,"a ":3,"\\u00e9":4,"e\\u0301":5}'],
+    ['a name repeated as a value', '{"a":"a","b":["a","a"]}'],
+    ['brackets and quotes inside strings', '{"a":"{\\"a\\":1}","b":"[,"}'],
+  ])('accepts %s', (_case, body) => {
+    expect(parse({ body, headers: { 'Content-Type': 'application/json' } })).toEqual(JSON.parse(body));
+  });
+
   it('accepts exactly 16 KiB', () => {
     const body = `"${'x'.repeat(16 * 1024 - 2)}"`;
     expect(Buffer.byteLength(body)).toBe(16 * 1024);
@@ -60,9 +103,19 @@ describe('isJsonMediaType', () => {
     ['APPLICATION/JSON;charset=utf-8', true],
     [' application/json ', true],
     ['application/problem+json', false],
+    ['application/json; charset=iso-8859-1', false],
+    ['application/json; charset="UTF-8"', true],
     ['', false],
     [undefined, false],
   ])('%s -> %s', (type, expected) => expect(isJsonMediaType(type)).toBe(expected));
+});
+
+describe('CORS', () => {
+  it('exposes Retry-After and WWW-Authenticate to browser scripts on every handler response', () => {
+    for (const response of [jsonResponse(200, {}), errorResponse(new TooManyAttemptsError(30)), errorResponse(new Error('bug')), noContent()]) {
+      expect(response.headers?.['Access-Control-Expose-Headers']).toBe('Retry-After,WWW-Authenticate');
+    }
+  });
 });
 
 describe('errorResponse', () => {
