@@ -21,6 +21,7 @@ import { passwordConfig, readSettings } from '../lambdas/shared/config';
 import { createDb, type Db } from '../lambdas/shared/dynamo';
 import { ROUTES } from '../lambdas/shared/routes';
 import { WIRING_ENV } from '../lambdas/shared/settings';
+import { checkDatabase, LOCAL_STACK_PID_FILE } from './data-dir';
 import { ensureTable } from './table';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 
@@ -60,6 +61,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const settings = readSettings(env); // fails loudly on a bad value, before anything starts
   const dataDir = resolve(options.dataDir);
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+  await checkDatabase(dataDir, options.dataDir); // in use by another start, or damaged: one clear line instead of dynalite's trace
+  const pidPath = join(dataDir, LOCAL_STACK_PID_FILE);
+  await writeFile(pidPath, `${process.pid}\n`);
 
   const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await listen(dynamo, 0, '127.0.0.1');
@@ -116,12 +120,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await rm(statePath, { force: true });
           // dynalite closes its LevelDB store on close, flushing every write.
           await close(dynamo);
+          await rm(pidPath, { force: true });
         })();
         return stopping;
       },
     };
   } catch (error) {
     await close(dynamo).catch(() => undefined);
+    await rm(pidPath, { force: true });
     throw error;
   }
 }
