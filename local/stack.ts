@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   readonly port: number;
   readonly host?: string;
   readonly onRequest?: (entry: AccessLogEntry) => void;
+  /** What the user should know about their data (a damaged key file replaced); stderr by default. */
+  readonly onNotice?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -71,7 +73,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const keysDir = join(dataDir, 'keys');
-    await ensureLocalKeys(keysDir);
+    const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
+    await ensureLocalKeys(keysDir, undefined, (line) => notice(`keys: ${line}`));
 
     // The handlers read their wiring from the environment at import, exactly as in Lambda.
     env[WIRING_ENV.tableName] = LOCAL_TABLE_NAME;
