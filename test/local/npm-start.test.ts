@@ -57,6 +57,8 @@ it('starts, serves the walkthrough, prints the demo accounts, stops cleanly on S
   const first = await start(dataDir);
   expect(first.output()).toContain('alice@example.com');
   expect(first.output()).toContain('admin-local-pass');
+  // The version to cite, from package.json.
+  expect(first.output()).toContain(`wristband ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} local stack listening on http://localhost:`);
   const api = client(first.url);
   const loginResponse = await api('POST', '/login', { body: { email: 'alice@example.com', password: 'alice-local-pass' } });
   expect(loginResponse.status).toBe(200);
