@@ -3,20 +3,21 @@
  * would use instead, every comparison measured in the same run on the same
  * machine, every figure a median over repeated runs.
  *
- *   npm run bench                       the tables on stdout, bench/results.json
- *   npm run bench -- --update-docs      also rewrites the results section of docs/performance.md
+ *   npm run bench                       the tables on stdout, every figure in $TMPDIR/wristband-bench/results.json
+ *   npm run bench -- --update-docs      also rewrites the results section of docs/performance.md and the
+ *                                       committed bench/results.json (a plain run leaves the tree clean)
  *   npm run -s bench -- --markdown      the tables as Markdown on stdout
  *   npm run bench -- --quick            every code path, tiny counts (the test suite's run)
  *   npm run bench -- --only=warm,cold   some sections (bundles, warm, cold, login, load)
- *   npm run bench -- --out=<file>       results somewhere else than bench/results.json
+ *   npm run bench -- --out=<file>       results somewhere else
  *
  * Progress goes to stderr. Nothing here asserts a timing: the bench
  * reports, and exits 0 unless something failed to run (or an authorizer
  * decided a check token wrongly, which would void the comparison).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolveConfig } from '../lib/config';
 import { handlerEntry, PROJECT_ROOT, settingsEnvironment } from '../lib/constructs/wristband-function';
 import { FUNCTION_SPECS } from '../lib/function-specs';
@@ -52,7 +53,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
   let quick = false;
   let markdown = false;
   let updateDocs = false;
-  let out = join(PROJECT_ROOT, 'bench', 'results.json');
+  let out: string | undefined;
   let only = new Set<Section>(SECTIONS);
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = (args[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -67,7 +68,15 @@ export function parseOptions(args: readonly string[]): BenchOptions {
       only = new Set(names as Section[]);
     } else fail(`unknown option ${flag}`);
   }
-  return { quick, markdown, updateDocs, out, only };
+  return { quick, markdown, updateDocs, out: out ?? defaultOut(updateDocs), only };
+}
+
+/** The committed results file goes with the docs it backs; a plain run writes outside the repository. */
+export const COMMITTED_RESULTS = join(PROJECT_ROOT, 'bench', 'results.json');
+export const SCRATCH_RESULTS = join(tmpdir(), 'wristband-bench', 'results.json');
+
+function defaultOut(updateDocs: boolean): string {
+  return updateDocs ? COMMITTED_RESULTS : SCRATCH_RESULTS;
 }
 
 function fail(message: string): never {
@@ -146,8 +155,11 @@ export function updateDocs(results: BenchResults, file: string = DOCS_FILE): voi
 }
 
 async function main(): Promise<void> {
+  // The AWS SDK warns on Node 20 that future releases need Node 22 (the functions run on nodejs22.x); npm start hides it too.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options = parseOptions(process.argv.slice(2));
   const results = await runBench(options);
+  mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(options.markdown ? renderMarkdown(results) : renderText(results));
   progress(`results written to ${options.out}`);

@@ -1,5 +1,5 @@
 /**
- * The bench's results (bench/results.json), the targets of issue 3, and the
+ * The bench's results (results.json), wristband's performance targets, and the
  * tables printed to the terminal or written into docs/performance.md.
  */
 import { FUNCTION_SPECS } from '../lib/function-specs';
@@ -121,7 +121,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
     measured: `${bytes.toLocaleString('en-US')} bytes (${(AUTHORIZER_BUNDLE_LIMIT - bytes).toLocaleString('en-US')} to spare)`,
     met: bytes <= AUTHORIZER_BUNDLE_LIMIT,
   });
-  // The issue's figure is at the configured (default) cost. bcrypt's own jitter there can swamp a few milliseconds
+  // The target's figure is at the configured (default) cost. bcrypt's own jitter there can swamp a few milliseconds
   // (even to a negative difference), so the cost-4 cross-check, where bcrypt takes about 1 ms, must agree before
   // the target counts as met: the handler's work beyond bcrypt is the same at every cost.
   const configured = r.login?.find((f) => f.cost === CONFIGURED_COST);
@@ -139,7 +139,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
   return targets;
 }
 
-/** Met on wall time (the issue's figure); CPU time in brackets, and the ratios to the raw node:crypto floor if given. */
+/** Met on wall time (the target's figure); CPU time in brackets, and the ratios to the raw node:crypto floor if given. */
 function ratioTarget(ratio: number, limit: number, cpuRatio: number, floor?: [number, number]): { measured: string; met: boolean } {
   const floorText = floor ? `; ${floor[0].toFixed(2)} x raw node:crypto (CPU ${floor[1].toFixed(2)} x)` : '';
   return { measured: `${ratio.toFixed(2)} x (CPU ${cpuRatio.toFixed(2)} x)${floorText}`, met: ratio <= limit };
@@ -202,7 +202,7 @@ export function tables(r: BenchResults): Table[] {
   });
 
   out.push({
-    title: 'Targets (issue 3)',
+    title: 'Targets',
     headers: ['figure', 'target', 'measured', 'met'],
     rows: r.targets.map((t) => [t.figure, t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO']),
   });

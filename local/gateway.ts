@@ -219,6 +219,7 @@ export class LocalGateway {
     const spec = gatewayResponse(type);
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...CORS_HEADERS };
     if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
+    if (spec.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = spec.wwwAuthenticate;
     return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))) };
   }
 }

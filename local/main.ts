@@ -2,6 +2,8 @@
  * `npm start`: the local stack on http://localhost:$PORT (default 3000),
  * data under $DATA_DIR (default .data). Ctrl-C or SIGTERM stops it cleanly.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
 import { DEMO_ACCOUNTS, startLocalStack } from './stack';
 
@@ -11,6 +13,9 @@ function port(raw: string | undefined): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
   return value;
 }
+
+/** package.json's version: the one to cite in a bug report. */
+const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
   // The SDK warns on Node 20 that future releases need Node 22. Deployed functions run on nodejs22.x; here it is noise.
@@ -29,12 +34,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `wristband local stack listening on ${stack.url}`,
+      `wristband ${VERSION} local stack listening on ${stack.url}`,
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
-      stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start; passwords unchanged unless you changed them)',
+      stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',
       '',
       `  try: curl -s -X POST ${stack.url}/login -H 'Content-Type: application/json' \\`,
       `         -d '{"email":"alice@example.com","password":"alice-local-pass"}'`,

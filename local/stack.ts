@@ -23,6 +23,7 @@ import { passwordConfig, readSettings } from '../lambdas/shared/config';
 import { createDb, type Db } from '../lambdas/shared/dynamo';
 import { ROUTES } from '../lambdas/shared/routes';
 import { WIRING_ENV } from '../lambdas/shared/settings';
+import { checkDatabase, LOCAL_STACK_PID_FILE } from './data-dir';
 import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   readonly port: number;
   readonly host?: string;
   readonly onRequest?: (entry: AccessLogEntry) => void;
+  /** What the user should know about their data (a damaged key file replaced); stderr by default. */
+  readonly onNotice?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -67,6 +70,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const rateLimiter = rateLimiterFromEnv(env);
   const dataDir = resolve(options.dataDir);
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+  await checkDatabase(dataDir, options.dataDir); // in use by another start, or damaged: one clear line instead of dynalite's trace
+  const pidPath = join(dataDir, LOCAL_STACK_PID_FILE);
+  await writeFile(pidPath, `${process.pid}\n`);
 
   const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await listen(dynamo, 0, '127.0.0.1');
@@ -74,7 +80,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const keysDir = join(dataDir, 'keys');
-    await ensureLocalKeys(keysDir);
+    const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
+    await ensureLocalKeys(keysDir, undefined, (line) => notice(`keys: ${line}`));
 
     // The handlers read their wiring from the environment at import, exactly as in Lambda.
     env[WIRING_ENV.tableName] = LOCAL_TABLE_NAME;
@@ -131,12 +138,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await rm(statePath, { force: true });
           // dynalite closes its LevelDB store on close, flushing every write.
           await close(dynamo);
+          await rm(pidPath, { force: true });
         })();
         return stopping;
       },
     };
   } catch (error) {
     await close(dynamo).catch(() => undefined);
+    await rm(pidPath, { force: true });
     throw error;
   }
 }

@@ -11,6 +11,7 @@
  *
  * `--local` instead targets the running local stack (DATA_DIR, default .data).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { Users, type User } from '../lambdas/domain/users';
 import { readSettings } from '../lambdas/shared/config';
 import { createDb } from '../lambdas/shared/dynamo';
 import { WristbandError } from '../lambdas/shared/errors';
+import { readLocalStack } from './invoke/environment';
 
 const USAGE = `usage: npm run create-admin -- --email <email> [--name <name>] (--table <table name> [--region <region>] [--endpoint <url>] | --local)
   --table     the stack's TableName output; uses your AWS credentials (profile, SSO or environment)
@@ -54,17 +56,33 @@ function deployedSettings(root: string): { bcryptCost: number; passwordMinLength
   return { bcryptCost: config.settings.bcryptCost, passwordMinLength: config.settings.passwordMinLength };
 }
 
-/** The running local stack, from the state file it writes under DATA_DIR. */
+/** The running local stack, from the state file it writes under DATA_DIR (ignored when its process is gone). */
 function localTarget(): AdminTarget {
   const dataDir = process.env.DATA_DIR || '.data';
-  let state: { dynamoEndpoint: string; tableName: string };
-  try {
-    state = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')) as typeof state;
-  } catch {
-    throw new Error(`no local stack is running with DATA_DIR=${dataDir} (start it with npm start)`);
-  }
+  const { state, note } = readLocalStack(dataDir);
+  if (!state) throw new Error(`the local stack is not running with DATA_DIR=${dataDir}${note ? ` (${note})` : ''}: start it with npm start, in another terminal`);
   const settings = readSettings(process.env);
   return { tableName: state.tableName, region: 'local', endpoint: state.dynamoEndpoint, bcryptCost: settings.bcryptCost, passwordMinLength: settings.passwordMinLength };
+}
+
+/**
+ * The new account's password: at a terminal, asked twice without echo (a
+ * typo would otherwise lock the admin out); otherwise the first line of
+ * stdin. Throws for an empty password or two that differ.
+ */
+export async function readNewPassword(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, email: string, minLength: number): Promise<string> {
+  const password = await readPassword(stdin, `Password for ${email} (at least ${minLength} characters): `, stderr);
+  if (password === '') throw new Error(stdin.isTTY ? 'no password given' : 'no password given (the first line of stdin is empty)');
+  if (!stdin.isTTY) return password;
+  const again = await readPassword(stdin, 'The same password again: ', stderr);
+  if (!sameSecret(password, again)) throw new Error('the two passwords differ');
+  return password;
+}
+
+/** Constant-time, whatever the lengths: compares digests. */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** Reads one line without echoing it when stdin is a terminal. */
@@ -135,6 +153,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const withLocal = (['table', 'endpoint', 'region'] as const).filter((option) => args[option] !== undefined);
+  if (args.local && withLocal.length > 0) {
+    process.stderr.write(`--local uses the local stack's own table and endpoint: give --local or ${withLocal.map((o) => `--${o}`).join(' and ')}, not both\n${USAGE}\n`);
+    return 2;
+  }
   try {
     const target: AdminTarget = args.local
       ? localTarget()
@@ -144,7 +167,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(args.endpoint ? { endpoint: args.endpoint } : {}),
           ...deployedSettings(join(__dirname, '..')),
         };
-    const password = await readPassword(process.stdin, `Password for ${args.email} (at least ${target.passwordMinLength} characters): `, process.stderr);
+    const password = await readNewPassword(process.stdin, process.stderr, args.email, target.passwordMinLength);
     const user = await createAdmin(target, { email: args.email, password, ...(args.name ? { name: args.name } : {}) });
     process.stdout.write(`created admin ${user.email} (id ${user.id}) in ${target.tableName}\n`);
     return 0;
@@ -155,9 +178,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`not created (${error.code}):\n${lines.join('\n')}\n`);
       return 1;
     }
-    process.stderr.write(`not created: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`not created: ${unreachable(error, args.local === true, args.endpoint) ?? (error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
+}
+
+/** A refused connection, said in the user's terms: which endpoint, and what is probably not running. */
+function unreachable(error: unknown, local: boolean, endpoint: string | undefined): string | undefined {
+  let code: unknown;
+  for (let e = error as { code?: unknown; cause?: unknown; errors?: unknown[] } | undefined; e && typeof e === 'object'; e = e.cause as typeof e) {
+    code = e.code ?? (Array.isArray(e.errors) ? (e.errors[0] as { code?: unknown } | undefined)?.code : undefined);
+    if (code === 'ECONNREFUSED') break;
+  }
+  if (code !== 'ECONNREFUSED') return undefined;
+  if (local) return `the local stack is not running (its DynamoDB refused the connection); start it with npm start, in another terminal`;
+  return `nothing answers at ${endpoint ?? 'the DynamoDB endpoint'} (connection refused)`;
 }
 
 if (require.main === module) {

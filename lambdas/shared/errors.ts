@@ -98,6 +98,11 @@ export class InvalidTokenError extends WristbandError {
   constructor(reason: string) {
     super('invalid_token', { reason });
   }
+
+  /** Expired and nothing else wrong: the client should refresh, not log in again. */
+  get expired(): boolean {
+    return this.reason === 'expired' || this.reason === 'expired_after_authorizer_cache';
+  }
 }
 
 export class ForbiddenError extends WristbandError {
@@ -124,6 +129,21 @@ export class ServiceUnavailableError extends WristbandError {
   constructor(reason: string, cause?: unknown) {
     super('service_unavailable', { reason, cause });
   }
+}
+
+/**
+ * The `WWW-Authenticate` challenge of a 401 (RFC 9110 §11.6.1: every 401
+ * carries one). RFC 6750 §3: no error code when the request carried no
+ * token (§3.1), `invalid_token` when it carried a bad one; the description
+ * tells expiry ("refresh now") from the rest ("log in again") and says
+ * nothing more about what was wrong with the token.
+ */
+export const BEARER_CHALLENGE = 'Bearer';
+export const TOKEN_EXPIRED_DESCRIPTION = 'The access token expired';
+
+export function bearerChallengeOf(error: WristbandError): string {
+  if (!(error instanceof InvalidTokenError)) return BEARER_CHALLENGE;
+  return error.expired ? `Bearer error="invalid_token", error_description="${TOKEN_EXPIRED_DESCRIPTION}"` : 'Bearer error="invalid_token"';
 }
 
 /** The JSON body the contract prescribes for an error. */

@@ -3,7 +3,7 @@
  * each mapped to the contract's status and body. The stack turns this table
  * into gateway responses; the local stack answers from it; tests check both.
  */
-import { SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode } from './errors';
+import { BEARER_CHALLENGE, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode } from './errors';
 
 export interface GatewayResponseSpec {
   /** API Gateway's response type. */
@@ -14,13 +14,17 @@ export interface GatewayResponseSpec {
   readonly retryAfterSeconds?: number;
   /** Catch-alls keep the status API Gateway chose; `status` is only what the local stack uses. */
   readonly keepStatus?: boolean;
+  /** Sent as WWW-Authenticate, for the 401. */
+  readonly wwwAuthenticate?: string;
 }
 
 const unavailable = { status: 503, code: 'service_unavailable', retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } as const;
 
 export const GATEWAY_RESPONSES = [
   // No Authorization header, or one the identity validation expression refuses, or the authorizer said Unauthorized.
-  { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized' },
+  // One response for all three, with a fixed header: it cannot say which (no `error` code then, RFC 6750 §3.1), nor
+  // that a token expired (a TOKEN authorizer that throws passes no reason on; see README, "401 answers").
+  { type: 'UNAUTHORIZED', status: 401, code: 'unauthorized', wwwAuthenticate: BEARER_CHALLENGE },
   // The cached or fresh policy does not allow this route for this token.
   { type: 'ACCESS_DENIED', status: 403, code: 'forbidden' },
   // REST APIs answer an unknown path or method with 403 "Missing Authentication Token"; the contract says 404.

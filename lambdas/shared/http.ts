@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { isDependencyFailure } from './dynamo';
 import { readSetting } from './config';
 import {
+  bearerChallengeOf,
   errorBody,
   ForbiddenError,
   InvalidJsonError,
@@ -74,6 +75,7 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
     if (error instanceof TooManyAttemptsError || error instanceof ServiceUnavailableError) {
       headers['Retry-After'] = String(error.retryAfterSeconds);
     }
+    if (error.status === 401) headers['WWW-Authenticate'] = bearerChallengeOf(error);
     if (error.status >= 500) {
       logger.error('dependency failure', { code: error.code, reason: error.reason, error: describe(error.cause) });
     } else {

@@ -54,12 +54,13 @@ function literalHeaders(headers: Readonly<Record<string, string>>): Record<strin
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
 }
 
-/** A gateway response as API Gateway takes it: status (unless kept), CORS and Retry-After headers, the contract's body. */
+/** A gateway response as API Gateway takes it: status (unless kept), CORS, Retry-After and WWW-Authenticate headers, the contract's body. */
 export function gatewayResponseOptions(spec: GatewayResponseSpec) {
   // Gateway response templates substitute `$context...` variables; the contract's bodies have no `$`, so they pass through literally (tested).
   const body = JSON.stringify(errorBody(spec.code));
   const headers: Record<string, string> = { ...CORS_HEADERS };
   if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
+  if (spec.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = spec.wwwAuthenticate;
   return {
     type: ResponseType.of(spec.type),
     ...(spec.keepStatus ? {} : { statusCode: String(spec.status) }),

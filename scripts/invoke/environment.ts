@@ -113,6 +113,8 @@ export interface EnvironmentInput {
 
 export interface FunctionEnvironment {
   readonly env: Record<string, string>;
+  /** Declared variables the user set (the shell or --env-vars), rather than the template or the local stack. */
+  readonly userSet: ReadonlySet<string>;
   /** What the caller should know: unresolved intrinsics, ignored variables, the local stack in use. */
   readonly notes: string[];
 }
@@ -128,12 +130,16 @@ export function functionEnvironment(input: EnvironmentInput): FunctionEnvironmen
   };
 
   const declared = new Set(Object.keys(fn.variables));
+  const userSet = new Set<string>();
   for (const [name, value] of Object.entries(fn.variables)) {
     env[name] = resolveIntrinsic(value, { template, region, localStack }, (what) => notes.push(`${name}: ${what}`));
   }
   for (const name of declared) {
     const value = shell[name];
-    if (value !== undefined) env[name] = value;
+    if (value !== undefined) {
+      env[name] = value;
+      userSet.add(name);
+    }
   }
 
   if (localStack) {
@@ -155,12 +161,40 @@ export function functionEnvironment(input: EnvironmentInput): FunctionEnvironmen
   if (envVars) {
     for (const scope of ['Parameters', fn.logicalId]) {
       for (const [name, value] of Object.entries(envVars[scope] ?? {})) {
-        if (declared.has(name)) env[name] = value;
-        else notes.push(`env-vars ${scope}.${name} ignored: the template does not declare ${name} for ${fn.logicalId} (SAM sets declared variables only)`);
+        if (declared.has(name)) {
+          env[name] = value;
+          userSet.add(name);
+        } else notes.push(`env-vars ${scope}.${name} ignored: the template does not declare ${name} for ${fn.logicalId} (SAM sets declared variables only)`);
       }
     }
   }
-  return { env, notes };
+  return { env, userSet, notes };
+}
+
+/**
+ * The AWS services the function would call at AWS itself, with the shell's
+ * credentials: a table or keys it uses that neither the local stack, nor an
+ * endpoint override (`DYNAMODB_ENDPOINT`, `AWS_ENDPOINT_URL*`), nor a value
+ * the user set on purpose (`TABLE_NAME=…`, --env-vars) points elsewhere.
+ * Without a running local stack this is where a newcomer's first invoke
+ * would go, so `invoke` refuses it unless asked (`--aws`).
+ */
+export function unintendedAwsServices(fn: FunctionEntry, environment: FunctionEnvironment): string[] {
+  const { env, userSet } = environment;
+  const declared = (name: string) => name in fn.variables;
+  const onPurpose = (...names: string[]) => names.some((name) => userSet.has(name) || (env[name] ?? '') !== '');
+  const services: string[] = [];
+  if (declared(WIRING_ENV.tableName) && !onPurpose(WIRING_ENV.dynamoEndpoint, 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.tableName)) {
+    services.push('DynamoDB');
+  }
+  const localKeys = (env[WIRING_ENV.localKeysDir] ?? '') !== '';
+  if (declared(WIRING_ENV.publicKeysParameter) && !localKeys && !onPurpose('AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.publicKeysParameter)) {
+    services.push('SSM');
+  }
+  if (declared(WIRING_ENV.signingKeySecretId) && !localKeys && !onPurpose('AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.signingKeySecretId)) {
+    services.push('Secrets Manager');
+  }
+  return services;
 }
 
 /** What the Lambda service puts in every function's environment. */
@@ -177,6 +211,8 @@ function lambdaVariables(fn: FunctionEntry, region: string): Record<string, stri
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
     AWS_LAMBDA_LOG_STREAM_NAME: '$LATEST',
+    // Lambda sets it for every on-demand environment; Powertools logs cold_start false without it.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     // What SAM sets: the accepted sign of a local Lambda emulator (Powertools' Tracer turns itself off, as there is no X-Ray daemon).

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LOCAL_API_STAGE, methodArnOf, tokenAuthorizerEvent } from '../../local/gateway';
 import { placeholdersIn } from '../events/placeholders';
 import { defaultSampleFile } from '../events/samples';
-import { functionEnvironment, readLocalStack, type EnvVarsFile, type LocalStackState } from './environment';
+import { functionEnvironment, readLocalStack, unintendedAwsServices, type EnvVarsFile, type LocalStackState } from './environment';
 import { fillFromLocalStack } from './identities';
 import { runFunction, type RunReport } from './runner';
 import { findFunction, handlerFile, lambdaFunctions, PROJECT_ROOT, readTemplate, type FunctionEntry } from './template';
@@ -35,6 +35,8 @@ export interface InvokeOptions {
   readonly onStart?: () => void;
   /** What the invocation wants the user to know (local stack in use, placeholders filled, ignored variables). */
   readonly onNote?: (line: string) => void;
+  /** Let the function call AWS itself with the shell's credentials (refused otherwise: see unintendedAwsServices). */
+  readonly aws?: boolean;
 }
 
 export interface InvokeReport extends RunReport {
@@ -59,14 +61,31 @@ export async function invoke(options: InvokeOptions): Promise<InvokeReport> {
     if (found.note) note(found.note);
     localStack = found.state;
   }
-  const { env, notes } = functionEnvironment({
+  const environment = functionEnvironment({
     fn,
     template,
     shell: options.shell ?? process.env,
     ...(localStack ? { localStack } : {}),
     ...(options.envVars ? { envVars: options.envVars } : {}),
   });
+  const { env, notes } = environment;
   for (const line of notes) note(line);
+  const reachesAws = unintendedAwsServices(fn, environment);
+  if (reachesAws.length > 0 && !options.aws) {
+    throw new Error(
+      `${fn.name ?? fn.logicalId} would call AWS itself (${reachesAws.join(', ')} in ${env.AWS_REGION}) with your AWS credentials, ` +
+        `as no local stack is running${options.dataDir === undefined ? '' : ` under DATA_DIR=${options.dataDir}`}. ` +
+        'Start one (npm start, in another terminal), point the function at an emulator (AWS_ENDPOINT_URL=…, or --env-vars with DYNAMODB_ENDPOINT), ' +
+        'or add --aws to call your AWS account on purpose.',
+    );
+  }
+  if (fn.name === 'authorizer' && !isTokenAuthorizerEvent(options.event)) {
+    note(
+      `the event is not a TOKEN authorizer event ({"type":"TOKEN","authorizationToken":"Bearer …","methodArn":"…"})` +
+        `${isProxyEvent(options.event) ? ': it is an API Gateway proxy event, what a route\'s function receives' : ''}; ` +
+        'the authorizer will answer Unauthorized. --token <jwt> builds one.',
+    );
+  }
 
   let event = options.event;
   if (placeholdersIn(event).length > 0) {
@@ -100,6 +119,16 @@ export async function invoke(options: InvokeOptions): Promise<InvokeReport> {
 export function authorizerEventFor(token: string, methodArn?: string): APIGatewayTokenAuthorizerEvent {
   const header = /^bearer\s/i.test(token.trim()) ? token.trim() : `Bearer ${token.trim()}`;
   return tokenAuthorizerEvent(header, methodArn ?? methodArnOf(LOCAL_API_STAGE, 'GET', '/api/profile'));
+}
+
+function isTokenAuthorizerEvent(event: unknown): boolean {
+  const e = event as Partial<APIGatewayTokenAuthorizerEvent> | null;
+  return typeof e === 'object' && e !== null && e.type === 'TOKEN' && typeof e.authorizationToken === 'string' && typeof e.methodArn === 'string';
+}
+
+function isProxyEvent(event: unknown): boolean {
+  const e = event as { httpMethod?: unknown; requestContext?: unknown } | null;
+  return typeof e === 'object' && e !== null && typeof e.httpMethod === 'string' && typeof e.requestContext === 'object';
 }
 
 /** events/<name>.json, when the function has a sample there. */

@@ -6,7 +6,7 @@
  * stack running (`npm start`, same DATA_DIR), the function talks to its
  * DynamoDB and uses its keys.
  */
-import { existsSync, fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,8 @@ const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
   --token <jwt>          authorizer only: the event is a TOKEN authorizer event for this token
   --method-arn <arn>     with --token: the method ARN (default: the local stage's GET /api/profile)
   --list                 list the template's functions (name and logical id) and exit
+  --aws                  let the function call AWS itself with your credentials (refused without it
+                         when no local stack, endpoint or table of your own is given)
 
   The result goes to stdout as JSON (use npm run -s to keep npm's banner out of it), the
   function's log to stderr. With npm start running under the same DATA_DIR (default .data),
@@ -81,6 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'method-arn': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         list: { type: 'boolean' },
+        aws: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -93,8 +96,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [name, eventFile, ...rest] = positionals;
-  if ((!name && !values.list) || rest.length > 0 || (eventFile !== undefined && values.event !== undefined)) {
-    process.stderr.write(`${USAGE}\n`);
+  const problem =
+    rest.length > 0
+      ? `unexpected argument ${rest.map((r) => JSON.stringify(r)).join(' ')}: give one function and at most one event`
+      : eventFile !== undefined && values.event !== undefined
+        ? `two events (${eventFile} and --event ${values.event}): give one`
+        : !name && !values.list
+          ? 'no function given'
+          : undefined;
+  if (problem) {
+    process.stderr.write(`invoke: ${problem}\n\n${USAGE}\n`);
     return 2;
   }
 
@@ -117,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       event = parseEvent(await readStdin(), 'stdin');
     } else if (file !== undefined) {
       if (!existsSync(userPath(file))) throw new UsageError(`no event file ${file}`);
+      if (statSync(userPath(file)).isDirectory()) throw new UsageError(`${file} is a directory, not an event file`);
       event = parseEvent(readFileSync(userPath(file), 'utf8'), file);
     } else {
       const piped = stdinIsPiped() ? await readStdin() : '';
@@ -141,6 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       dataDir,
       ...(envVars ? { envVars } : {}),
       onNote: note,
+      ...(values.aws ? { aws: true } : {}),
       onLog: (chunk) => process.stderr.write(chunk),
     });
 

@@ -108,6 +108,7 @@ describe('the gateway responses', () => {
     const response = byType.get(type)!;
     const headers: Record<string, string> = corsParameters('gatewayresponse.header');
     if ('retryAfterSeconds' in spec) headers['gatewayresponse.header.Retry-After'] = literal(String(spec.retryAfterSeconds));
+    if ('wwwAuthenticate' in spec) headers['gatewayresponse.header.WWW-Authenticate'] = literal(spec.wwwAuthenticate);
 
     if ('keepStatus' in spec && spec.keepStatus) expect(response.StatusCode).toBeUndefined();
     else expect(response.StatusCode).toBe(String(spec.status));
@@ -124,6 +125,12 @@ describe('the gateway responses', () => {
 
   it('have literal bodies: nothing API Gateway would substitute', () => {
     for (const response of byType.values()) expect(response.ResponseTemplates['application/json']).not.toContain('$');
+  });
+
+  it('send the 401 with WWW-Authenticate: Bearer and no error code (it also answers requests with no token, RFC 6750 §3.1)', () => {
+    const unauthorized = [...byType.values()].filter((r) => r.StatusCode === '401');
+
+    expect(unauthorized.map((r) => r.ResponseParameters['gatewayresponse.header.WWW-Authenticate'])).toEqual(["'Bearer'"]);
   });
 
   it('send the 503s with Retry-After', () => {

@@ -27,6 +27,8 @@ it('refuses a token that expired after its authorizer decision was cached', asyn
   // ...and the handler refused the expired token anyway.
   expect(response.status).toBe(401);
   expect(response.json.error).toBe('invalid_token');
+  // RFC 6750: the client can tell "refresh now" from "log in again" without the body saying more.
+  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="The access token expired"');
 });
 
 it('refuses an expired admin token behind a cached Allow on every admin route', async () => {

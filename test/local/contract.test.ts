@@ -31,10 +31,12 @@ async function register(email = uniqueEmail(), password = strongPassword(), name
   return { email, password, user: response.json.user };
 }
 
-function expectError(response: { status: number; json: { error: string; message: string } }, status: number, code: string) {
+function expectError(response: { status: number; headers: Headers; json: { error: string; message: string } }, status: number, code: string) {
   expect(response.status).toBe(status);
   expect(response.json).toEqual(expect.objectContaining({ error: code, message: expect.any(String) }));
   expect(response.json.message.length).toBeGreaterThan(0);
+  // Every 401 carries a Bearer challenge (RFC 9110 §11.6.1, RFC 6750 §3); an invalid token says invalid_token.
+  if (status === 401) expect(response.headers.get('www-authenticate')).toBe(code === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer');
 }
 
 describe('GET /', () => {
@@ -393,6 +395,8 @@ describe('protected routes and the authorizer', () => {
     const response = await api('GET', '/api/admin', value === undefined ? {} : { headers: { Authorization: value } });
     expect(response.status).toBe(401);
     expect(['unauthorized', 'invalid_token']).toContain(response.json.error);
+    // API Gateway's one UNAUTHORIZED response answers both a missing and a bad token: no error code (RFC 6750 §3.1).
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it('answers 401 for an expired token signed by the stack key', async () => {

@@ -4,7 +4,7 @@
  * and the data is there on the next start.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client } from '../support/http-client';
@@ -57,6 +57,8 @@ it('starts, serves the walkthrough, prints the demo accounts, stops cleanly on S
   const first = await start(dataDir);
   expect(first.output()).toContain('alice@example.com');
   expect(first.output()).toContain('admin-local-pass');
+  // The version to cite, from package.json.
+  expect(first.output()).toContain(`wristband ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version} local stack listening on http://localhost:`);
   const api = client(first.url);
   const loginResponse = await api('POST', '/login', { body: { email: 'alice@example.com', password: 'alice-local-pass' } });
   expect(loginResponse.status).toBe(200);
@@ -93,3 +95,45 @@ it('stops cleanly when a supervisor signals only npm, which does not pass the si
   expect(running.output()).toContain('parent process exited: stopping');
   expect(running.output()).toContain('stopped; everything written is kept');
 }, 60_000);
+
+/** `npm start` that is expected to refuse: its exit status and everything it printed. */
+function startExpectingFailure(dataDir: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, BCRYPT_COST: '4', POWERTOOLS_LOG_LEVEL: 'WARN' } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+describe('a data directory it cannot use', () => {
+  it('refuses a second npm start on the same DATA_DIR in one line naming the process that holds it, and the first keeps serving', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wristband-npm-start-'));
+    const first = await start(dataDir);
+    try {
+      const holder = JSON.parse(readFileSync(join(dataDir, 'local-stack.json'), 'utf8')).pid as number;
+
+      const second = await startExpectingFailure(dataDir);
+
+      expect(second.code).not.toBe(0);
+      expect(second.output.trim()).toBe(
+        `wristband local stack failed to start: the data directory ${dataDir} is in use by process ${holder} (another npm start?): stop it, or start this one with another DATA_DIR`,
+      );
+      expect((await client(first.url)('POST', '/login', { body: { email: 'alice@example.com', password: 'alice-local-pass' } })).status).toBe(200);
+    } finally {
+      await stop(first.child, 'SIGTERM');
+    }
+  }, 120_000);
+
+  it('says a damaged database is damaged, and how to start over, instead of a stack trace', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wristband-npm-start-'));
+    await stop((await start(dataDir)).child, 'SIGTERM');
+    writeFileSync(join(dataDir, 'dynamodb', 'CURRENT'), 'MANIFEST-999999\n'); // names a manifest that is not there
+
+    const result = await startExpectingFailure(dataDir);
+
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain(`the database in ${join(dataDir, 'dynamodb')} is damaged and cannot be opened`);
+    expect(result.output).toContain(`mv ${join(dataDir, 'dynamodb')} ${join(dataDir, 'dynamodb')}.damaged`);
+    expect(result.output).not.toMatch(/^\s+at /m);
+  }, 120_000);
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENTS_DIR, eventsDrift, renderEvents } from '../../scripts/events/main';
 import { SAMPLE_SIGNING_KEY_SECRET_ARN } from '../../scripts/events/samples';
-import { functionEnvironment, readEnvVarsFile, readLocalStack, type LocalStackState } from '../../scripts/invoke/environment';
+import { functionEnvironment, readEnvVarsFile, readLocalStack, unintendedAwsServices, type LocalStackState } from '../../scripts/invoke/environment';
 import { runFunction, type RunInput } from '../../scripts/invoke/runner';
 import { ensureTemplate, findFunction, handlerFile, lambdaFunctions, staleReason, type CfnTemplate } from '../../scripts/invoke/template';
 
@@ -194,6 +194,8 @@ describe('the environment', () => {
       QUEUE: 'Queue',
       ARN: '',
       WHERE: 'https://x.eu-west-1.amazonaws.com',
+      // Lambda sets it on every on-demand start; without it Powertools logs cold_start false.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     });
     expect(env).not.toHaveProperty('LOCAL_KEYS_DIR');
     expect(notes).toEqual(['QUEUE: Ref Queue resolved to its logical id', expect.stringMatching(/^ARN: Fn::GetAtt is not resolved off AWS: set to ""/)]);
@@ -230,6 +232,24 @@ describe('the environment', () => {
     expect(env).toMatchObject({ BCRYPT_COST: '5', TABLE_NAME: 'mine', DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000' });
     expect(env).not.toHaveProperty('NOT_DECLARED');
     expect(notes.join('\n')).toMatch(/Parameters\.NOT_DECLARED ignored/);
+  });
+
+  describe('calls to AWS itself', () => {
+    const reached = (input: Omit<Parameters<typeof functionEnvironment>[0], 'fn' | 'template'>, fn = login) =>
+      unintendedAwsServices(fn, functionEnvironment({ fn, template, ...input }));
+
+    it('are what a function would make with no local stack, nothing pointing it elsewhere', () => {
+      expect(reached({ shell: {} })).toEqual(['DynamoDB', 'SSM', 'Secrets Manager']);
+      expect(reached({ shell: {} }, rotate)).toEqual(['SSM', 'Secrets Manager']);
+    });
+
+    it('are none with the local stack, an endpoint override, or values the user set on purpose', () => {
+      expect(reached({ shell: {}, localStack })).toEqual([]);
+      expect(reached({ shell: { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' } })).toEqual([]);
+      expect(reached({ shell: { TABLE_NAME: 'Wristband-Table' } })).toEqual(['SSM', 'Secrets Manager']);
+      expect(reached({ shell: {}, envVars: { Parameters: { DYNAMODB_ENDPOINT: 'http://localhost:8000' } } })).toEqual(['SSM', 'Secrets Manager']);
+      expect(reached({ shell: { AWS_ENDPOINT_URL_SSM: 'http://x', AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://y' } })).toEqual(['DynamoDB']);
+    });
   });
 });
 

@@ -7,7 +7,8 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { allowedResources, apiStageArn } from '../../lambdas/authorizer/policy';
@@ -172,9 +173,9 @@ describe('every sample event, through npm run invoke, against a running local st
 });
 
 describe('npm run invoke on the command line', () => {
-  const env = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: running.dataDir });
-  const cli = (args: string[], input?: string) => {
-    const child = run('npm', ['run', ...args, '-t', synthesized.templatePath], { cwd: PROJECT_ROOT, env: env(), timeout: 60_000, maxBuffer: 10 * 1024 * 1024 });
+  const env = (dataDir: string) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir });
+  const cli = (args: string[], input?: string, dataDir: string = running.dataDir) => {
+    const child = run('npm', ['run', ...args, '-t', synthesized.templatePath], { cwd: PROJECT_ROOT, env: env(dataDir), timeout: 60_000, maxBuffer: 10 * 1024 * 1024 });
     // Closed either way: a CLI given no event file reads piped stdin.
     child.child.stdin?.end(input ?? '');
     return child;
@@ -190,6 +191,8 @@ describe('npm run invoke on the command line', () => {
     expect(pair).toMatchObject(tokenPair);
     expect(stderr).toMatch(/START RequestId: \S+ Version: \$LATEST/);
     expect(stderr).toContain('"message":"login succeeded"');
+    // A first invocation is a cold start, as Lambda's AWS_LAMBDA_INITIALIZATION_TYPE=on-demand tells Powertools.
+    expect(stderr).toMatch(/"cold_start":true/);
     expect(stderr).toMatch(new RegExp(`REPORT RequestId: .*Duration: \\d+ ms\tMemory Size: ${FUNCTION_SPECS.login.memoryMb} MB`));
     accessToken = pair.accessToken;
   });
@@ -210,6 +213,38 @@ describe('npm run invoke on the command line', () => {
 
     expect(failure).toMatchObject({ code: 1 });
     expect(JSON.parse((failure as { stdout: string }).stdout)).toMatchObject({ errorType: 'Error', errorMessage: 'Unauthorized' });
+  });
+
+  it('refuses to call AWS itself when no local stack runs under DATA_DIR, and says what to do', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'wristband-invoke-no-stack-'));
+
+    const failure = await cli(['-s', 'invoke', '--', 'login', 'events/login.json'], '', empty).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+    expect(failure).toMatchObject({ code: 2, stdout: '' });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toContain(`invoke: login would call AWS itself (DynamoDB, SSM, Secrets Manager in us-east-1) with your AWS credentials, as no local stack is running under DATA_DIR=${empty}.`);
+    expect(stderr).toContain('npm start, in another terminal');
+    expect(stderr).toContain('--aws');
+    expect(stderr).not.toContain('START RequestId');
+  });
+
+  it('names an extra argument, and a directory given as the event, instead of printing the bare usage or EISDIR', async () => {
+    const extra = await cli(['-s', 'invoke', '--', 'login', 'events/login.json', 'events/profile.json']).catch((error: { code: number; stderr: string }) => error);
+    const directory = await cli(['-s', 'invoke', '--', 'login', 'events']).catch((error: { code: number; stderr: string }) => error);
+
+    expect(extra).toMatchObject({ code: 2 });
+    expect((extra as { stderr: string }).stderr).toMatch(/^invoke: unexpected argument "events\/profile.json": give one function and at most one event\n\nusage:/);
+    expect(directory).toMatchObject({ code: 2 });
+    expect((directory as { stderr: string }).stderr).toContain('invoke: events is a directory, not an event file');
+    expect((directory as { stderr: string }).stderr).not.toContain('EISDIR');
+  });
+
+  it('says so when the authorizer is given a route\'s proxy event, which it can only refuse', async () => {
+    const failure = await cli(['-s', 'invoke', '--', 'authorizer', 'events/profile.json']).catch((error: { code: number; stderr: string }) => error);
+
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toContain('invoke: the event is not a TOKEN authorizer event');
+    expect((failure as { stderr: string }).stderr).toContain('it is an API Gateway proxy event');
   });
 
   it('exits 2 with the list of functions for an unknown one', async () => {

@@ -25,6 +25,7 @@ beforeEach(() => {
   dir = join(root, `case-${counter}`, 'keys');
 });
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const readJson = (name: string): unknown => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
 describe('ensureLocalKeys', () => {
@@ -77,6 +78,49 @@ describe('ensureLocalKeys', () => {
     expect(replaced.kid).not.toBe(old.kid);
     const published = await new FileKeyStore(dir).loadPublicKeys();
     expect(published.keys.map((k) => k.jwk.kid)).toEqual([old.kid, replaced.kid]);
+  });
+
+  it('says so when it replaces a truncated signing key: the file, where the old one went, the new kid', async () => {
+    // Prepare
+    const old = await ensureLocalKeys(dir, T0);
+    writeFileSync(join(dir, LOCAL_KEY_FILES.signingKey), '{"kid": trunc');
+    const notices: string[] = [];
+
+    // Act
+    const replaced = await ensureLocalKeys(dir, T0 + 60, (line) => notices.push(line));
+
+    // Assess: one line, and the damaged file kept where the line says
+    const aside = join(dir, `${LOCAL_KEY_FILES.signingKey}.unreadable-${T0 + 60}`);
+    expect(notices).toEqual([expect.stringContaining(`${join(dir, LOCAL_KEY_FILES.signingKey)} could not be read (`)]);
+    expect(notices[0]).toContain(`moved it to ${aside} and created a new signing key (${replaced.kid})`);
+    expect(notices[0]).toContain('the keys published before stay published');
+    expect(readFileSync(aside, 'utf8')).toBe('{"kid": trunc');
+    expect(old.kid).not.toBe(replaced.kid);
+  });
+
+  it('says so when it replaces a corrupt public key set, which forgets the keys published before', async () => {
+    // Prepare
+    const key = await ensureLocalKeys(dir, T0);
+    writeFileSync(join(dir, LOCAL_KEY_FILES.publicKeys), '{"keys": [');
+    const notices: string[] = [];
+
+    // Act
+    await ensureLocalKeys(dir, T0 + 60, (line) => notices.push(line));
+
+    // Assess
+    const file = join(dir, LOCAL_KEY_FILES.publicKeys);
+    expect(notices).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(file)} could not be read \\(.+\\): moved it to ${escape(file)}\\.unreadable-${T0 + 60}$`)),
+      `${file} was replaced: wrote a new one with the current signing key (${key.kid}) only; tokens signed by earlier keys no longer verify`,
+    ]);
+    expect((await new FileKeyStore(dir).loadPublicKeys()).keys.map((k) => k.jwk.kid)).toEqual([key.kid]);
+  });
+
+  it('says nothing on a first start or a normal restart', async () => {
+    const notices: string[] = [];
+    await ensureLocalKeys(dir, T0, (line) => notices.push(line));
+    await ensureLocalKeys(dir, T0 + 60, (line) => notices.push(line));
+    expect(notices).toEqual([]);
   });
 
   it('publishes the existing signing key again if the public key file was lost', async () => {
