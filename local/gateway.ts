@@ -56,6 +56,8 @@ export interface AccessLogEntry {
   readonly status: number;
   readonly ms: number;
   readonly principalId?: string;
+  /** The gateway response type when the gateway answered by itself, as the deployed access log's `errorType`. */
+  readonly errorType?: string;
 }
 
 const IDENTITY_VALIDATION = new RegExp(BEARER_HEADER_PATTERN);
@@ -65,6 +67,7 @@ interface Reply {
   headers: Record<string, string>;
   multiValueHeaders?: Record<string, (string | number | boolean)[]>;
   body: Buffer;
+  errorType?: GatewayResponseType;
 }
 
 interface CachedDecision {
@@ -106,6 +109,7 @@ export class LocalGateway {
           path: req.url ?? '',
           status: reply.status,
           ms: this.now() - started,
+          ...(reply.errorType ? { errorType: reply.errorType } : {}),
         });
       });
   };
@@ -240,7 +244,7 @@ export class LocalGateway {
     const spec = gatewayResponse(type);
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...CORS_HEADERS };
     if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
-    return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))) };
+    return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))), errorType: type };
   }
 }
 

@@ -32,6 +32,7 @@ describe('the emulator with scripted functions', () => {
   let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   let authorizerEvents: APIGatewayTokenAuthorizerEvent[];
   let handlerEvents: APIGatewayProxyEvent[];
+  let errorTypes: (string | undefined)[];
 
   const ok = async (): Promise<APIGatewayProxyResult> => ({ statusCode: 200, headers: { 'Access-Control-Allow-Origin': '*' }, body: '{"ok":true}' });
 
@@ -50,6 +51,7 @@ describe('the emulator with scripted functions', () => {
         return authorizer(event);
       },
       authorizerCacheTtlSeconds: 0,
+      onRequest: (entry) => errorTypes.push(entry.errorType),
       timeoutsMs: { root: 200, profile: 200, authorizer: 200 },
     });
     server = createServer({ maxHeaderSize: 256 * 1024 }, gateway.listener);
@@ -67,6 +69,7 @@ describe('the emulator with scripted functions', () => {
     handler = ok;
     authorizerEvents = [];
     handlerEvents = [];
+    errorTypes = [];
   });
 
   const get = (path: string, headers: [string, string][] = [['Authorization', 'Bearer t']]) => rawRequest(baseUrl, 'GET', path, headers);
@@ -89,7 +92,7 @@ describe('the emulator with scripted functions', () => {
       authorizer = async () => allowAll(context);
       const response = await get('/api/profile');
       expect([response.status, (json(response) as { error: string }).error]).toEqual([503, 'service_unavailable']);
-      expect(handlerEvents).toHaveLength(0);
+      expect([handlerEvents.length, errorTypes]).toEqual([0, ['AUTHORIZER_CONFIGURATION_ERROR']]);
     });
   });
 
@@ -112,16 +115,16 @@ describe('the emulator with scripted functions', () => {
       authorizer = async () => allowAll({ role: 'user' }, statement);
       const response = await get('/api/profile');
       expect([response.status, (json(response) as { error: string }).error]).toEqual([503, 'service_unavailable']);
-      expect(handlerEvents).toHaveLength(0);
+      expect([handlerEvents.length, errorTypes]).toEqual([0, ['AUTHORIZER_CONFIGURATION_ERROR']]);
     });
 
-    it('answer another throw or a timeout with the configuration error (503), never a pass', async () => {
+    it('answer another throw or a timeout as AUTHORIZER_CONFIGURATION_ERROR (503), never a pass', async () => {
       authorizer = () => Promise.reject(new Error('keys unreadable'));
       const thrown = await get('/api/profile');
       authorizer = () => new Promise(() => undefined);
       const hung = await get('/api/profile');
       expect([thrown.status, hung.status]).toEqual([503, 503]);
-      expect(handlerEvents).toHaveLength(0);
+      expect([handlerEvents.length, errorTypes]).toEqual([0, ['AUTHORIZER_CONFIGURATION_ERROR', 'AUTHORIZER_CONFIGURATION_ERROR']]);
     });
   });
 
