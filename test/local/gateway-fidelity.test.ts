@@ -200,7 +200,8 @@ describe('the emulator with scripted functions', () => {
     it('answers a body over 10 MB with a bare 413 (no contract body, no CORS)', async () => {
       const response = await rawRequest(baseUrl, 'POST', '/register', [['Content-Type', 'application/json']], Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20));
       expect(bare(response)).toEqual([413, { message: 'Request Too Long' }, undefined]);
-      expect(handlerEvents).toHaveLength(0);
+      // Not the REQUEST_TOO_LARGE gateway response (contract body, CORS): AWS does not apply it to this 413.
+      expect([handlerEvents.length, errorTypes]).toEqual([0, [undefined]]);
     });
 
     it('answers an event over Lambda’s 6 MB invoke limit with a bare 500, never invoking the handler', async () => {
