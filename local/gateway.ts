@@ -5,9 +5,12 @@
  * method ARN and cached per token for the configured TTL, handlers invoked
  * with real `APIGatewayProxyEvent`s, and the same gateway responses.
  *
+ * Never more permissive than a deployed stage: AWS's limits and bare
+ * answers (local/aws-limits.ts), its checks of the authorizer's answer
+ * (local/authorizer-result.ts), its trailing-slash routing and preflights
+ * (local/routing.ts). What is still not emulated is listed in the README
+ * ("The local stack").
  * The WAF rate rule is emulated by local/rate-limit.ts when AUTH_RATE_LIMIT is set.
- * Not emulated: stage throttling (429) and API Gateway's 10 MB request cap
- * beyond answering 413; both are documented in the README.
  */
 import type {
   APIGatewayAuthorizerResult,
@@ -24,8 +27,11 @@ import { errorBody } from '../lambdas/shared/errors';
 import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
 import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/shared/http';
 import { matchRoute, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
+import { acceptAuthorizerResult } from './authorizer-result';
+import { BARE_ANSWERS, headerValueBytes, MAX_HEADER_VALUE_BYTES, MAX_LAMBDA_PAYLOAD_BYTES, MAX_REQUEST_BODY_BYTES, payloadBytes, type BareAnswer } from './aws-limits';
 import { policyAllows } from './iam-policy';
 import type { LocalRateLimiter } from './rate-limit';
+import { isResource, routingPath } from './routing';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -43,6 +49,8 @@ export interface GatewayOptions {
   readonly rateLimiter?: LocalRateLimiter;
   /** Called once per request, for the access log. */
   readonly onRequest?: (entry: AccessLogEntry) => void;
+  /** Function timeouts in ms by function name, instead of lib/function-specs.ts (tests of the timeout answers). */
+  readonly timeoutsMs?: Readonly<Partial<Record<string, number>>>;
 }
 
 export interface AccessLogEntry {
@@ -52,10 +60,10 @@ export interface AccessLogEntry {
   readonly status: number;
   readonly ms: number;
   readonly principalId?: string;
+  /** The gateway response type when the gateway answered by itself, as the deployed access log's `errorType`. */
+  readonly errorType?: string;
 }
 
-/** API Gateway's own cap on a request payload. */
-const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const IDENTITY_VALIDATION = new RegExp(BEARER_HEADER_PATTERN);
 
 interface Reply {
@@ -63,12 +71,15 @@ interface Reply {
   headers: Record<string, string>;
   multiValueHeaders?: Record<string, (string | number | boolean)[]>;
   body: Buffer;
+  errorType?: GatewayResponseType;
 }
 
 interface CachedDecision {
-  readonly result: APIGatewayAuthorizerResult;
+  readonly result: AcceptedResult;
   readonly until: number;
 }
+
+type AcceptedResult = Exclude<ReturnType<typeof acceptAuthorizerResult>, { problem: string }>;
 
 export class LocalGateway {
   /** Counters for diagnostics and tests: how often the authorizer really ran, and how often its cached decision served. */
@@ -92,7 +103,7 @@ export class LocalGateway {
     const started = this.now();
     const requestId = randomUUID();
     void this.handle(req, requestId)
-      .catch((): Reply => this.gatewayError('DEFAULT_5XX'))
+      .catch((): Reply => bareReply(BARE_ANSWERS.functionFailed))
       .then((reply) => {
         res.writeHead(reply.status, flattenHeaders(reply));
         res.end(reply.body);
@@ -102,6 +113,7 @@ export class LocalGateway {
           path: req.url ?? '',
           status: reply.status,
           ms: this.now() - started,
+          ...(reply.errorType ? { errorType: reply.errorType } : {}),
         });
       });
   };
@@ -114,17 +126,21 @@ export class LocalGateway {
   private async handle(req: IncomingMessage, requestId: string): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    // API Gateway refuses oversized headers before routing or any authorizer.
+    if (headerValueBytes(req.rawHeaders) > MAX_HEADER_VALUE_BYTES) {
+      req.resume();
+      return bareReply(BARE_ANSWERS.headersTooLarge);
+    }
     // Routes match on the raw path, segment by segment; parameters are decoded afterwards, so `%2F` never splits a segment.
     const path = url.pathname;
     const body = await readBody(req);
-    if (body === undefined) return this.gatewayError('REQUEST_TOO_LARGE');
+    if (body === undefined) return bareReply(BARE_ANSWERS.bodyTooLarge);
 
     if (method === 'OPTIONS') {
-      // The stack's CORS preflight: a mock integration on every resource.
-      const known = ROUTES.some((route) => matchRoute(route.method, path)?.route === route);
-      return known ? { status: 204, headers: { ...CORS_HEADERS }, body: Buffer.alloc(0) } : this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+      // The stack's CORS preflight: a mock integration on every resource, parents included.
+      return isResource(routingPath(path)) ? { status: 204, headers: { ...CORS_HEADERS }, body: Buffer.alloc(0) } : this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     }
-    const match = matchRoute(method, path);
+    const match = matchRoute(method, routingPath(path));
     if (!match) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
     // WAF answers before API Gateway does anything else: before the authorizer and the handler.
@@ -134,11 +150,14 @@ export class LocalGateway {
     }
     const pathParameters = decodeParameters(match.pathParameters);
     if (!pathParameters) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+    // The path as sent, trailing slash included: whether AWS keeps it is undocumented, and keeping it is the stricter test of the policy.
     const methodArn = methodArnOf(this.api, method, path);
+    // One value for the authorizer and the handler: the last, as `headers` in the proxy event has it.
+    const authorization = lastHeaderValue(req, 'authorization');
 
-    let authorizerContext: AuthorizerContext | undefined;
+    let authorizerContext: HandlerAuthorizerContext | undefined;
     if (route.access !== 'public') {
-      const decision = await this.authorize(headerValue(req, 'authorization'), methodArn);
+      const decision = await this.authorize(authorization, methodArn);
       if (typeof decision === 'string') return this.gatewayError(decision);
       authorizerContext = decision;
     }
@@ -146,17 +165,28 @@ export class LocalGateway {
     const event = this.proxyEvent(req, url, route, path, pathParameters, body, requestId, authorizerContext);
     const name = route.handler as FunctionName;
     const handler = this.options.handlers[name];
-    if (!handler) return this.gatewayError('DEFAULT_5XX');
-    const result = await withTimeout(handler(event, lambdaContext(name, requestId)), FUNCTION_SPECS[name].timeoutSeconds * 1000);
-    if (result === 'timeout') return this.gatewayError('INTEGRATION_TIMEOUT');
+    if (!handler) return bareReply(BARE_ANSWERS.functionFailed);
+    if (payloadBytes(event) > MAX_LAMBDA_PAYLOAD_BYTES) return bareReply(BARE_ANSWERS.invocationRejected);
+    // A throw, a timeout (Lambda's, long before the 29 s integration timeout) or a malformed or oversized result: 502.
+    let result: APIGatewayProxyResult | 'timeout';
+    try {
+      result = await withTimeout(Promise.resolve().then(() => handler(event, lambdaContext(name, requestId))), this.timeoutMs(name));
+    } catch {
+      return bareReply(BARE_ANSWERS.functionFailed);
+    }
+    if (result === 'timeout' || payloadBytes(result) > MAX_LAMBDA_PAYLOAD_BYTES) return bareReply(BARE_ANSWERS.functionFailed);
     return fromProxyResult(result);
+  }
+
+  private timeoutMs(name: FunctionName): number {
+    return this.options.timeoutsMs?.[name] ?? FUNCTION_SPECS[name].timeoutSeconds * 1000;
   }
 
   /** The TOKEN authorizer as API Gateway runs it. Returns the context to pass on, or the gateway response type. */
   private async authorize(
     header: string | undefined,
     methodArn: string,
-  ): Promise<AuthorizerContext | GatewayResponseType> {
+  ): Promise<HandlerAuthorizerContext | GatewayResponseType> {
     // API Gateway checks the identity source and its validation expression before invoking anything.
     if (header === undefined || !IDENTITY_VALIDATION.test(header)) return 'UNAUTHORIZED';
     const ttlMs = this.options.authorizerCacheTtlSeconds * 1000;
@@ -170,19 +200,25 @@ export class LocalGateway {
     else {
       this.stats.authorizerInvocations++;
       const event = tokenAuthorizerEvent(header, methodArn);
+      let answer: unknown;
       try {
-        // Lambda stops an authorizer at its timeout, and API Gateway answers that like any other authorizer failure.
-        const answer = await withTimeout(this.options.authorizer(event, lambdaContext('authorizer', randomUUID())), FUNCTION_SPECS.authorizer.timeoutSeconds * 1000);
-        if (answer === 'timeout') return 'AUTHORIZER_FAILURE';
-        result = answer;
+        answer = await withTimeout(
+          Promise.resolve().then(() => this.options.authorizer(event, lambdaContext('authorizer', randomUUID()))),
+          this.timeoutMs('authorizer'),
+        );
       } catch (error) {
-        return error instanceof Error && error.message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE';
+        // Exactly "Unauthorized" (an Error's message, or a thrown string) is the 401; any other failure is a function error.
+        return isUnauthorized(error) ? 'UNAUTHORIZED' : 'AUTHORIZER_CONFIGURATION_ERROR';
       }
-      if (!result || typeof result.principalId !== 'string' || !result.policyDocument) return 'AUTHORIZER_CONFIGURATION_ERROR';
+      // A timed-out authorizer is a function error too.
+      if (answer === 'timeout') return 'AUTHORIZER_CONFIGURATION_ERROR';
+      const accepted = acceptAuthorizerResult(answer);
+      if ('problem' in accepted) return 'AUTHORIZER_CONFIGURATION_ERROR';
+      result = accepted;
       if (ttlMs > 0) this.cache.set(header, { result, until: this.now() + ttlMs });
     }
     if (!policyAllows(result.policyDocument, 'execute-api:Invoke', methodArn)) return 'ACCESS_DENIED';
-    return authorizerContextOf(result);
+    return { ...result.context, principalId: result.principalId };
   }
 
   private proxyEvent(
@@ -193,7 +229,7 @@ export class LocalGateway {
     pathParameters: Record<string, string>,
     body: Buffer,
     requestId: string,
-    authorizer: AuthorizerContext | undefined,
+    authorizer: HandlerAuthorizerContext | undefined,
   ): APIGatewayProxyEvent {
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
@@ -220,7 +256,7 @@ export class LocalGateway {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...CORS_HEADERS };
     if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
     if (spec.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = spec.wwwAuthenticate;
-    return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))) };
+    return { status: spec.status, headers, body: Buffer.from(JSON.stringify(errorBody(spec.code))), errorType: type };
   }
 }
 
@@ -245,11 +281,18 @@ export function tokenAuthorizerEvent(authorizationToken: string, methodArn: stri
   return { type: 'TOKEN', authorizationToken, methodArn };
 }
 
-export type AuthorizerContext = Record<string, string | number | boolean>;
+/** `requestContext.authorizer` as handlers get it (before `integrationLatency`): string values only. */
+export type HandlerAuthorizerContext = Record<string, string>;
 
-/** What the handlers get as `requestContext.authorizer` (before `integrationLatency`): the policy's context and principal. */
-export function authorizerContextOf(result: APIGatewayAuthorizerResult): AuthorizerContext {
-  return { ...(result.context ?? {}), principalId: result.principalId };
+/**
+ * What the handlers get for an authorizer result: its context, every value
+ * a string, and its principal. Throws for a result API Gateway would refuse
+ * (local/authorizer-result.ts).
+ */
+export function authorizerContextOf(result: APIGatewayAuthorizerResult): HandlerAuthorizerContext {
+  const accepted = acceptAuthorizerResult(result);
+  if ('problem' in accepted) throw new Error(`API Gateway would refuse this authorizer result: ${accepted.problem}`);
+  return { ...accepted.context, principalId: accepted.principalId };
 }
 
 /** One request as the gateway has read it, with the route it matched. */
@@ -271,7 +314,7 @@ export interface ProxyRequest {
   /** `HTTP/1.1` */
   readonly protocol: string;
   /** The authorizer's context, for a protected route. */
-  readonly authorizer: AuthorizerContext | undefined;
+  readonly authorizer: HandlerAuthorizerContext | undefined;
 }
 
 /** The `APIGatewayProxyEvent` a REST API stage sends a Lambda proxy integration for `request`. */
@@ -350,6 +393,22 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
+/** The last value of a header as sent (Node keeps only the first Authorization in `req.headers`). */
+function lastHeaderValue(req: IncomingMessage, name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if ((req.rawHeaders[i] as string).toLowerCase() === name) value = req.rawHeaders[i + 1];
+  return value;
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return error === 'Unauthorized' || (error instanceof Error && error.message === 'Unauthorized');
+}
+
+/** An answer API Gateway sends by itself and no gateway response changes: its generic JSON message, no CORS headers. */
+function bareReply(answer: BareAnswer): Reply {
+  return { status: answer.status, headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ message: answer.message })) };
+}
+
 /** The body, or undefined when it exceeds API Gateway's cap. */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -358,7 +417,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) tooLarge = true;
+      if (size > MAX_REQUEST_BODY_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
@@ -375,10 +434,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
 }
 
 function fromProxyResult(result: APIGatewayProxyResult): Reply {
-  if (!result || typeof result.statusCode !== 'number') {
-    // API Gateway's answer to a malformed Lambda proxy response.
-    return { status: 502, headers: { 'Content-Type': 'application/json', ...CORS_HEADERS }, body: Buffer.from(JSON.stringify(errorBody('internal_error'))) };
-  }
+  // API Gateway's answer to a malformed Lambda proxy response.
+  if (!result || typeof result.statusCode !== 'number') return bareReply(BARE_ANSWERS.functionFailed);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');

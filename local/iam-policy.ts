@@ -18,7 +18,10 @@ export function arnMatches(pattern: string, arn: string): boolean {
 
 export function policyAllows(policy: APIGatewayAuthorizerResult['policyDocument'], action: string, arn: string): boolean {
   let allowed = false;
-  for (const statement of policy.Statement ?? []) {
+  // A malformed document allows nothing (local/authorizer-result.ts refuses it before it gets here).
+  const statements: unknown[] = Array.isArray(policy?.Statement) ? policy.Statement : [];
+  for (const statement of statements) {
+    if (!statement || typeof statement !== 'object') continue;
     const s = statement as { Effect?: string; Action?: string | string[]; Resource?: string | string[] };
     const actions = ([] as string[]).concat(s.Action ?? []);
     const resources = ([] as string[]).concat(s.Resource ?? []);

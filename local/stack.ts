@@ -111,8 +111,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
-    // Node refuses headers over 16 KiB with a bare 431 (no contract body, no CORS): let oversized
-    // Authorization headers reach the gateway, whose authorizer refuses them with the contract's 401.
+    // Node refuses headers over 16 KiB by itself: let larger ones reach the gateway, which refuses header values over
+    // API Gateway's 10,240 bytes the way API Gateway does (local/aws-limits.ts).
     const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, gateway.listener);
     // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
     server.keepAliveTimeout = 1000;

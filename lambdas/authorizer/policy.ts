@@ -6,6 +6,7 @@
  * implicit deny gives 403 for the rest).
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { encodeAuthorizerContext } from '../shared/authorizer-context';
 import { mayCall, protectedRoutes, routeArnSuffix } from '../shared/routes';
 import type { AccessClaims } from '../tokens/access-token-verifier';
 
@@ -16,11 +17,17 @@ export function apiStageArn(methodArn: string): string {
   return `${parts[0]}/${parts[1]}`;
 }
 
-/** Execute-api resources a role may invoke, for one API stage. */
+/**
+ * Execute-api resources a role may invoke, for one API stage. Each route in
+ * both spellings: API Gateway routes `GET /api/profile/` to the
+ * `/api/profile` method, and does not document whether the slash stays in
+ * the method ARN it hands the authorizer; if it does, an exact-path policy
+ * would answer 403 to a valid token (and cache that for the token).
+ */
 export function allowedResources(role: AccessClaims['role'], stageArn: string): string[] {
   return protectedRoutes()
     .filter((route) => mayCall(role, route))
-    .map((route) => `${stageArn}/${routeArnSuffix(route)}`);
+    .flatMap((route) => [`${stageArn}/${routeArnSuffix(route)}`, `${stageArn}/${routeArnSuffix(route)}/`]);
 }
 
 /**
@@ -50,7 +57,7 @@ export function policyFor(claims: AccessClaims, methodArn: string): APIGatewayAu
       // A copy: the result is the caller's to keep or change, the memoized list is not.
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resourcesFor(claims.role, apiStageArn(methodArn)).slice() }],
     },
-    // API Gateway hands these to the handlers as requestContext.authorizer (as strings).
-    context: { sub: claims.sub, role: claims.role, jti: claims.jti, exp: String(claims.exp) },
+    // Strings only (lambdas/shared/authorizer-context.ts): API Gateway refuses objects and arrays, and stringifies the rest.
+    context: encodeAuthorizerContext(claims),
   };
 }

@@ -2,8 +2,10 @@
  * The API Gateway TOKEN authorizer: verifies the access token against the
  * stack's published public keys, held in memory; never touches DynamoDB.
  * A bad token: throw exactly `Unauthorized` (API Gateway's 401). Keys that
- * cannot be read: any other error (API Gateway's 500, mapped to 503): the
- * request never passes unverified.
+ * cannot be read: any other error, which API Gateway treats as a function
+ * error of the authorizer (AUTHORIZER_CONFIGURATION_ERROR, a 500 the stack's
+ * gateway response turns into 503 with Retry-After): the request never
+ * passes unverified.
  *
  * A token this container has verified before (clients reuse a token until
  * it expires) costs a map lookup (lambdas/authorizer/verified-token-cache.ts

@@ -16,6 +16,11 @@ export interface GatewayResponseSpec {
   readonly keepStatus?: boolean;
   /** Sent as WWW-Authenticate, for the 401. */
   readonly wwwAuthenticate?: string;
+  /**
+   * Deployed, but not what a client gets: why. The local stack never sends
+   * these; it sends what AWS sends instead (local/aws-limits.ts).
+   */
+  readonly notApplied?: string;
 }
 
 const unavailable = { status: 503, code: 'service_unavailable', retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } as const;
@@ -32,13 +37,24 @@ export const GATEWAY_RESPONSES = [
   { type: 'RESOURCE_NOT_FOUND', status: 404, code: 'not_found' },
   { type: 'THROTTLED', status: 429, code: 'too_many_requests' },
   { type: 'QUOTA_EXCEEDED', status: 429, code: 'too_many_requests' },
-  { type: 'REQUEST_TOO_LARGE', status: 413, code: 'payload_too_large' },
+  {
+    type: 'REQUEST_TOO_LARGE',
+    status: 413,
+    code: 'payload_too_large',
+    notApplied: 'API Gateway refuses a body over 10 MB with its own bare 413; bodies the handlers refuse (over 16 KiB) get the contract 413 from the handler',
+  },
   { type: 'UNSUPPORTED_MEDIA_TYPE', status: 415, code: 'unsupported_media_type' },
-  // The authorizer threw something other than Unauthorized (keys unreadable): fail closed, retryable.
+  // The authorizer threw something other than Unauthorized (keys unreadable), timed out, or returned a result API Gateway
+  // cannot use (AuthorizerConfigurationException): fail closed, retryable. AUTHORIZER_FAILURE is kept for the cases AWS
+  // labels that way; both answer the same.
   { type: 'AUTHORIZER_FAILURE', ...unavailable },
   { type: 'AUTHORIZER_CONFIGURATION_ERROR', ...unavailable },
   { type: 'INTEGRATION_FAILURE', ...unavailable },
-  { type: 'INTEGRATION_TIMEOUT', ...unavailable },
+  {
+    type: 'INTEGRATION_TIMEOUT',
+    ...unavailable,
+    notApplied: 'every function times out (a bare 502) long before the 29 s integration timeout; handlers answer 503 before their own deadline',
+  },
   // Catch-alls for types this API does not use (API keys, WAF, request validators, IAM auth).
   { type: 'DEFAULT_4XX', status: 400, code: 'validation_error', keepStatus: true },
   { type: 'DEFAULT_5XX', status: 500, code: 'internal_error', keepStatus: true },

@@ -4,6 +4,7 @@
  * the contract's responses. Domain code never sees an event.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { decodeAuthorizerContext } from './authorizer-context';
 import { isDependencyFailure } from './dynamo';
 import { readSetting } from './config';
 import {
@@ -22,7 +23,7 @@ import {
 } from './errors';
 import { logger } from './logger';
 import { startRequestLog } from './request-logging';
-import { isRole, type Role } from './routes';
+import type { Role } from './routes';
 import { LIMITS } from './settings';
 import { tracedHandler } from './tracing';
 import { findDuplicateKey } from './validation';
@@ -204,18 +205,13 @@ let clockToleranceSeconds: number | undefined;
  * the context is checked here, and an expired token gets its 401 after all.
  */
 export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
-  const authorizer = (event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer;
-  const sub = stringField(authorizer, 'principalId');
-  const role = stringField(authorizer, 'role');
-  const rawExp = (authorizer as { exp?: unknown } | null | undefined)?.exp;
-  // API Gateway hands context values over as strings; anything that is not one (or a number) is no exp. Number() of an
-  // arbitrary object can even throw (no usable toString/valueOf), and nothing here may become a 500.
-  const exp = typeof rawExp === 'string' || typeof rawExp === 'number' ? Number(rawExp) : Number.NaN;
+  // API Gateway hands every context value over as a string; the one decoder (authorizer-context.ts) reads that shape only.
+  const context = decodeAuthorizerContext((event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer);
   // Only reachable when a protected route is wired without the authorizer: refuse, never guess.
-  if (!sub || !isRole(role) || !Number.isFinite(exp)) throw new UnauthorizedError('no authorizer context');
+  if (!context) throw new UnauthorizedError('no authorizer context');
   clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
-  if (now / 1000 > exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
-  return { sub, role };
+  if (now / 1000 > context.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
+  return { sub: context.sub, role: context.role };
 }
 
 /**

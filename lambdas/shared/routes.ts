@@ -92,7 +92,8 @@ export function matchRoute(
   return undefined;
 }
 
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+/** A concrete path against one API Gateway path pattern: its parameters, or undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
   if (want.length !== got.length) return undefined;

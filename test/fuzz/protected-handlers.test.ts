@@ -183,7 +183,9 @@ function callerOfEvent(event: APIGatewayProxyEvent): { role: unknown } | undefin
   const authorizer = (event as { requestContext?: { authorizer?: Record<string, unknown> } } | null)?.requestContext?.authorizer;
   if (!authorizer || typeof authorizer !== 'object') return undefined;
   const { principalId, role, exp } = authorizer;
-  const ok = typeof principalId === 'string' && principalId.length > 0 && (role === 'user' || role === 'admin') && Number.isFinite(Number(exp)) && Number(exp) + 5 > Date.now() / 1000;
+  // API Gateway delivers context values as strings only; exp is whole epoch seconds (lambdas/shared/authorizer-context.ts).
+  const ok =
+    typeof principalId === 'string' && principalId.length > 0 && (role === 'user' || role === 'admin') && typeof exp === 'string' && /^\d{1,15}$/.test(exp) && Number(exp) + 5 > Date.now() / 1000;
   return ok ? { role } : undefined;
 }
 

@@ -42,6 +42,18 @@ describe('the policy', () => {
     }
   });
 
+  it.each(['user', 'admin'] as const)('for a %s token answers a route the same with or without a trailing slash in the method ARN', (role) => {
+    // Whether API Gateway keeps the slash of `GET /api/profile/` in the method ARN is undocumented: both must work.
+    const policy = policyFor({ sub: 's', role, jti: 'j', iat: 0, exp: 1, iss: 'i', aud: 'a' }, `${STAGE}/GET/api/profile/`).policyDocument;
+    for (const route of protectedRoutes()) {
+      const arn = `${STAGE}/${route.method}${concrete(route.path)}`;
+      const answers = [policyAllows(policy, 'execute-api:Invoke', arn), policyAllows(policy, 'execute-api:Invoke', `${arn}/`)];
+      expect([route.method, route.path, answers]).toEqual([route.method, route.path, [mayCall(role, route), mayCall(role, route)]]);
+    }
+    // The slash spelling opens nothing else: not a longer path, not another route.
+    expect(policyAllows(policy, 'execute-api:Invoke', `${STAGE}/GET/api/profile/x`)).toBe(false);
+  });
+
   it('does not allow other APIs, other stages, or other methods on a route', () => {
     const policy = policyFor({ sub: 's', role: 'admin', jti: 'j', iat: 0, exp: 1, iss: 'i', aud: 'a' }, `${STAGE}/GET/api/admin`).policyDocument;
     expect(policyAllows(policy, 'execute-api:Invoke', 'arn:aws:execute-api:eu-west-1:123456789012:other/prod/GET/api/admin')).toBe(false);
