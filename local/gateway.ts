@@ -26,7 +26,7 @@ import { BEARER_HEADER_PATTERN } from '../lambdas/authorizer/bearer';
 import { errorBody } from '../lambdas/shared/errors';
 import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
 import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/shared/http';
-import { matchRoute, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
+import { matchRoute, type FunctionName, type Route } from '../lambdas/shared/routes';
 import { acceptAuthorizerResult } from './authorizer-result';
 import { BARE_ANSWERS, headerValueBytes, MAX_HEADER_VALUE_BYTES, MAX_LAMBDA_PAYLOAD_BYTES, MAX_REQUEST_BODY_BYTES, payloadBytes, type BareAnswer } from './aws-limits';
 import { policyAllows } from './iam-policy';
