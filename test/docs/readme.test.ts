@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, STACK_SETTINGS } from '../../lib/config';
+import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, resolveConfig, STACK_SETTINGS } from '../../lib/config';
 import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 
@@ -71,4 +71,16 @@ it('documents only npm scripts that exist', () => {
     if (['ci', 'install', 'run'].includes(name as string)) continue;
     expect([name, scripts[name as string]]).toEqual([name, expect.any(String)]);
   }
+});
+
+it("states the Node.js version package.json's engines asks for", () => {
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  expect(engines).toMatch(/^>=\d+\.\d+$/);
+  expect(readme).toContain(`Node.js ${engines.slice(2)} or newer`);
+});
+
+it('gives the issuer and audience the rule their synth error states (no spaces)', () => {
+  expect(() => resolveConfig({ context: (key) => (key === TOKEN_IDENTITY.issuer.key ? 'has space' : undefined) })).toThrow(/printable characters without spaces/);
+  expect(row(TOKEN_IDENTITY.issuer.key)[3]).toMatch(/printable characters without spaces/);
+  expect(row(TOKEN_IDENTITY.audience.key)[3]).toMatch(/printable characters without spaces/);
 });

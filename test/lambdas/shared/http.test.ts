@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, noContent, toRequest } from '../../../lambdas/shared/http';
-import { NotFoundError, TooManyAttemptsError, ValidationError } from '../../../lambdas/shared/errors';
+import { InvalidCredentialsError, InvalidTokenError, NotFoundError, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../../../lambdas/shared/errors';
 import { proxyEvent } from '../../support/events';
 
 describe('reading the body', () => {
@@ -119,6 +119,18 @@ describe('CORS', () => {
 });
 
 describe('errorResponse', () => {
+  it('puts a Bearer challenge on every 401 (RFC 6750): invalid_token, expiry said and nothing more, no error code without a token', () => {
+    const challenge = (error: unknown) => errorResponse(error).headers?.['WWW-Authenticate'];
+
+    expect(challenge(new InvalidTokenError('expired_after_authorizer_cache'))).toBe('Bearer error="invalid_token", error_description="The access token expired"');
+    expect(challenge(new InvalidTokenError('expired'))).toBe('Bearer error="invalid_token", error_description="The access token expired"');
+    expect(challenge(new InvalidTokenError('bad_signature'))).toBe('Bearer error="invalid_token"');
+    expect(challenge(new InvalidTokenError('refresh_token_reused'))).toBe('Bearer error="invalid_token"');
+    expect(challenge(new UnauthorizedError('no authorizer context'))).toBe('Bearer');
+    expect(challenge(new InvalidCredentialsError('wrong_password'))).toBe('Bearer');
+    expect(challenge(new NotFoundError())).toBeUndefined();
+  });
+
   it('maps our errors to their status and contract body', () => {
     const response = errorResponse(new ValidationError([{ field: 'email', message: 'is required' }]));
     expect(response.statusCode).toBe(400);
