@@ -188,7 +188,10 @@ export function unintendedAwsServices(fn: FunctionEntry, environment: FunctionEn
     services.push('DynamoDB');
   }
   const localKeys = (env[WIRING_ENV.localKeysDir] ?? '') !== '';
-  if (declared(WIRING_ENV.publicKeysParameter) && !localKeys && !onPurpose('AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.publicKeysParameter)) {
+  // Every function declares the parameter's name, but only the functions whose spec grants the read call SSM.
+  const spec = fn.name === undefined ? undefined : FUNCTION_SPECS[fn.name];
+  const readsPublicKeys = spec === undefined || spec.publicKeys === true || spec.rotatesKeys === true;
+  if (declared(WIRING_ENV.publicKeysParameter) && readsPublicKeys && !localKeys && !onPurpose('AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.publicKeysParameter)) {
     services.push('SSM');
   }
   if (declared(WIRING_ENV.signingKeySecretId) && !localKeys && !onPurpose('AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL') && !userSet.has(WIRING_ENV.signingKeySecretId)) {

@@ -243,6 +243,10 @@ describe('the environment', () => {
       expect(reached({ shell: {} }, rotate)).toEqual(['SSM', 'Secrets Manager']);
     });
 
+    it('leave out SSM for a function that only names the key parameter and may not read it (profile)', () => {
+      expect(reached({ shell: {} }, findFunction(functions, 'profile'))).toEqual(['DynamoDB']);
+    });
+
     it('are none with the local stack, an endpoint override, or values the user set on purpose', () => {
       expect(reached({ shell: {}, localStack })).toEqual([]);
       expect(reached({ shell: { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' } })).toEqual([]);
