@@ -244,7 +244,12 @@ describe('the environment', () => {
     });
 
     it('leave out SSM for a function that only names the key parameter and may not read it (profile)', () => {
-      expect(reached({ shell: {} }, findFunction(functions, 'profile'))).toEqual(['DynamoDB']);
+      // Login's entry as profile's: the same wiring, less the signing key profile is never given.
+      const { SIGNING_KEY_SECRET_ID: _secret, ...variables } = login.variables;
+      const profile = { ...login, name: 'profile' as const, variables };
+
+      expect(reached({ shell: {} }, profile)).toEqual(['DynamoDB']);
+      expect(reached({ shell: {} }, { ...profile, name: 'login' as const })).toEqual(['DynamoDB', 'SSM']);
     });
 
     it('are none with the local stack, an endpoint override, or values the user set on purpose', () => {
