@@ -10,7 +10,7 @@ import type { handler as AuthorizerHandler } from '../../lambdas/handlers/author
 import type { handler as RotateHandler } from '../../lambdas/handlers/rotate-keys';
 import { AwsKeyStore } from '../../lambdas/keys/key-store';
 import { tokenConfig } from '../../lambdas/shared/config';
-import { PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../../lambdas/shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../../lambdas/shared/settings';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { createKeyResources, motoClient, motoEndpoint, REGION, startRotation, uniqueNames, versionStages } from './support';
 
@@ -94,12 +94,16 @@ describe('authorizer handler against moto', () => {
     const before = await issuer.issue({ sub: 'user-2', role: 'admin' });
     await authorize(before.accessToken);
 
-    // Act: rotate; past the refetch cooldown, the new kid is read from SSM.
+    // Act: rotate; issuers sign with the new key once it has been published for the lead, and past the
+    // refetch cooldown the authorizer reads the new kid from SSM.
     await rotateThroughHandler();
+    const during = await issuer.issue({ sub: 'user-2', role: 'admin' });
+    skewMs += (KEY_PUBLISH_LEAD_SECONDS + 1) * 1000;
     const after = await issuer.issue({ sub: 'user-2', role: 'admin' });
     skewMs += (PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS + 1) * 1000;
 
     // Assess
+    expect(decodeProtectedHeader(during.accessToken).kid).toBe(decodeProtectedHeader(before.accessToken).kid);
     expect(decodeProtectedHeader(after.accessToken).kid).not.toBe(decodeProtectedHeader(before.accessToken).kid);
     await expect(authorize(after.accessToken)).resolves.toMatchObject({ principalId: 'user-2', context: { role: 'admin' } });
     await expect(authorize(before.accessToken)).resolves.toMatchObject({ principalId: 'user-2' });

@@ -25,9 +25,21 @@ export function uniqueNames(): { parameter: string; secret: string } {
 
 /** Creates the SSM parameter with an empty key set and the secret with its placeholder, as the stack does. */
 export async function createKeyResources(client: AwsJsonClient, names: { parameter: string; secret: string }): Promise<{ secretArn: string }> {
-  await client.call('ssm', 'PutParameter', { Name: names.parameter, Value: '{"keys":[]}', Type: 'String' });
-  const out = await client.call('secretsmanager', 'CreateSecret', { Name: names.secret, SecretString: PLACEHOLDER_SECRET });
-  return { secretArn: String(out.ARN) };
+  // The names are new to this test, so "already exists" can only be our own create, retried by the
+  // client after a slow first answer (moto's first requests are slow to start).
+  try {
+    await client.call('ssm', 'PutParameter', { Name: names.parameter, Value: '{"keys":[]}', Type: 'String' });
+  } catch (error) {
+    if (!(error instanceof AwsServiceError && error.type === 'ParameterAlreadyExists')) throw error;
+  }
+  try {
+    const out = await client.call('secretsmanager', 'CreateSecret', { Name: names.secret, SecretString: PLACEHOLDER_SECRET });
+    return { secretArn: String(out.ARN) };
+  } catch (error) {
+    if (!(error instanceof AwsServiceError && error.type === 'ResourceExistsException')) throw error;
+    const out = await client.call('secretsmanager', 'DescribeSecret', { SecretId: names.secret });
+    return { secretArn: String(out.ARN) };
+  }
 }
 
 /**
