@@ -3,7 +3,7 @@
  * start. Each factory pulls in only what it needs, so a handler's bundle
  * holds only the code it runs.
  */
-import { keySourceConfig, tableConfig, tokenConfig } from '../shared/config';
+import { keySourceConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../shared/config';
 import { createDb, type Db } from '../shared/dynamo';
 import { traceDynamoDb } from '../shared/tracing';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
@@ -27,7 +27,7 @@ export function sessionsFromEnv(): Sessions {
   const keys = keySourceConfig();
   const tokens = tokenConfig();
   return new Sessions(
-    new RefreshTokens(dbFromEnv(), tokens),
+    new RefreshTokens(dbFromEnv(), refreshTokenConfig()),
     new AccessTokenIssuer(createTracedKeyStore(keys), tokens, keys.signingKeyCacheSeconds),
   );
 }

@@ -59,6 +59,7 @@ export const METRICS = {
   userRegistered: { name: 'UserRegistered' },
   tokenRefreshed: { name: 'TokenRefreshed' },
   refreshTokenReused: { name: 'RefreshTokenReused' },
+  refreshTokenReplayed: { name: 'RefreshTokenReplayed' },
   keyRotated: { name: 'KeyRotated' },
   authorizerAllowed: { name: 'AuthorizerAllowed' },
   authorizerDenied: { name: 'AuthorizerDenied' },

@@ -38,6 +38,14 @@ export const SETTINGS = {
     max: 31_536_000,
     description: 'refresh token lifetime (sliding: each rotation starts a new one)',
   },
+  refreshReuseIntervalSeconds: {
+    env: 'REFRESH_REUSE_INTERVAL_SECONDS',
+    key: 'refreshReuseIntervalSeconds',
+    default: 10,
+    min: 0,
+    max: 60,
+    description: 'seconds after a rotation in which the rotated refresh token still answers its successor (0: strict single use)',
+  },
   clockToleranceSeconds: {
     env: 'CLOCK_TOLERANCE_SECONDS',
     key: 'clockToleranceSeconds',

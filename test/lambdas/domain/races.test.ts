@@ -26,14 +26,23 @@ it('50 concurrent registrations of one email create exactly one user', async () 
   expect((await users.get(winner.id)).email).toBe('race@example.com');
 });
 
-it('20 concurrent refreshes with one token: exactly one succeeds', async () => {
-  const { registration, login, sessions } = await domain();
+it('20 concurrent refreshes with one token, reuse interval 0: exactly one succeeds', async () => {
+  const { registration, login, sessions } = await domain({ reuseIntervalSeconds: 0 });
   await registration.register({ email: 'refresh@example.com', password: PASSWORD });
   const pair = await login.login('refresh@example.com', PASSWORD);
   const results = await Promise.allSettled(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
   const ok = results.filter((r) => r.status === 'fulfilled');
   expect(ok).toHaveLength(1);
   for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InvalidTokenError);
+});
+
+it('20 concurrent refreshes with one token within the reuse interval: all succeed, with one and the same successor', async () => {
+  const { registration, login, sessions } = await domain();
+  await registration.register({ email: 'refresh@example.com', password: PASSWORD });
+  const pair = await login.login('refresh@example.com', PASSWORD);
+  const results = await Promise.all(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
+  expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+  await expect(sessions.refresh(results[0]!.refreshToken)).resolves.toEqual(expect.objectContaining({ tokenType: 'Bearer' }));
 });
 
 it('N concurrent wrong-password logins count exactly N failures', async () => {

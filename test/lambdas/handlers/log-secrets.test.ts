@@ -71,6 +71,11 @@ describe('every function, fed secrets at DEBUG', () => {
     const refreshed = await call('refresh', post({ refreshToken: first.refreshToken }));
     expect(refreshed.statusCode).toBe(200);
     const second = JSON.parse(refreshed.body) as { accessToken: string; refreshToken: string };
+    // Within the reuse interval the rotated token gets the same successor again; once that one is used, it is reuse.
+    const replayed = await call('refresh', post({ refreshToken: first.refreshToken }));
+    expect(JSON.parse(replayed.body).refreshToken).toBe(second.refreshToken);
+    const third = await call('refresh', post({ refreshToken: second.refreshToken }));
+    expect(third.statusCode).toBe(200);
     expect((await call('refresh', post({ refreshToken: first.refreshToken }))).statusCode).toBe(401);
     expect((await call('logout', post({ refreshToken: second.refreshToken }))).statusCode).toBe(204);
     for (const [what, token] of [
@@ -80,6 +85,7 @@ describe('every function, fed secrets at DEBUG', () => {
       secrets.set(what, token).set(`${what} signature`, token.split('.')[2]!);
     }
     secrets.set('refresh token', first.refreshToken).set('rotated refresh token', second.refreshToken);
+    secrets.set('twice rotated refresh token', (JSON.parse(third.body) as { refreshToken: string }).refreshToken);
     secrets.set('refresh token hash', sha256(first.refreshToken)).set('rotated refresh token hash', sha256(second.refreshToken));
 
     const account = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: keys.account(EMAIL).pk }, sk: { S: 'ACCOUNT' } } }));
