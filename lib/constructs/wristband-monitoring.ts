@@ -367,7 +367,7 @@ export class WristbandMonitoring extends Construct {
       graph('Failed logins by reason', byReason('loginFailed'), { stacked: true }),
     );
     dashboard.addWidgets(
-      graph('Refreshes and refresh-token reuse', [this.metric('tokenRefreshed')], { right: [this.metric('refreshTokenReused')] }),
+      graph('Refreshes and refresh-token reuse', [this.metric('tokenRefreshed'), this.metric('refreshTokenReplayed')], { right: [this.metric('refreshTokenReused')] }),
       graph('Key rotation', [this.metric('keyRotated')], {
         right: [functions['rotate-keys'].metricErrors({ period: fiveMinutes, statistic: 'Sum', label: 'rotation function errors' })],
       }),
