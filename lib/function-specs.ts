@@ -57,6 +57,23 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   profile: { ...SMALL, table: ['dynamodb:GetItem'], description: 'GET /api/profile' },
   'create-order': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:PutItem'], description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/orders' },
+  'change-password': {
+    ...BCRYPT,
+    // Account and lockout reads, the new hash, the lockout count, revoking each family, the new session's batch.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    signingKey: true,
+    description: 'POST /api/password',
+  },
+  'list-sessions': { ...SMALL, table: ['dynamodb:Query'], description: 'GET /api/sessions' },
+  'revoke-session': { ...SMALL, table: ['dynamodb:UpdateItem'], description: 'DELETE /api/sessions/{id}' },
+  'revoke-all-sessions': { ...SMALL, table: ['dynamodb:Query', 'dynamodb:UpdateItem'], description: 'POST /api/sessions/revoke-all' },
+  'delete-profile': {
+    ...BCRYPT,
+    timeoutSeconds: 15,
+    // The password check (account, lockout), then what an admin delete does.
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    description: 'DELETE /api/profile',
+  },
   admin: { ...SMALL, description: 'GET /api/admin' },
   'list-users': { ...SMALL, index: true, description: 'GET /api/users' },
   'set-user-role': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], description: 'PUT /api/users/{id}/role' },
@@ -66,6 +83,7 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     table: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
     description: 'DELETE /api/users/{id}',
   },
+  'revoke-user-sessions': { ...SMALL, table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], description: 'DELETE /api/users/{id}/sessions' },
   // Decisions are sub-millisecond (billed 1 ms at any size): memory buys cold-start CPU, at ~$0.013 per million invocations. docs/performance.md.
   authorizer: { memoryMb: 1024, timeoutSeconds: 5, publicKeys: true, description: 'API Gateway TOKEN authorizer' },
   'rotate-keys': { memoryMb: 256, timeoutSeconds: 30, rotatesKeys: true, description: 'Secrets Manager rotation of the signing key' },

@@ -19,7 +19,7 @@
  * parent token (which only its holder has) and the salt (which only the
  * table has), so a table leak alone yields no usable token.
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { RefreshTokenConfig } from '../shared/config';
 import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
@@ -53,6 +53,18 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Session ids are family ids: UUIDs. Anything else names no session and is not worth a write. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A session as its owner sees it: a refresh-token family, described. */
+export interface SessionInfo {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  /** The User-Agent seen at login, shortened. */
+  readonly client?: string;
+}
+
 interface StoredToken {
   readonly hash: string;
   readonly userId: string;
@@ -79,12 +91,20 @@ export class RefreshTokens {
    * new random ids, so they need no condition; if the batch fails, the
    * token is never handed out.
    */
-  async start(account: Account): Promise<string> {
+  async start(account: Account, client?: string): Promise<string> {
     const familyId = randomUUID();
     const token = newRefreshToken();
     const expiresAt = this.expiry();
+    const now = new Date(this.now()).toISOString();
+    const family = {
+      ...keyOf(keys.family(account.id, familyId)),
+      [TABLE.ttlAttribute]: N(expiresAt),
+      createdAt: S(now),
+      lastUsedAt: S(now),
+      ...(client ? { client: S(client) } : {}),
+    };
     await batchWrite(this.db, [
-      { PutRequest: { Item: { ...keyOf(keys.family(account.id, familyId)), [TABLE.ttlAttribute]: N(expiresAt) } } },
+      { PutRequest: { Item: family } },
       { PutRequest: { Item: this.tokenItem(account, familyId, token, expiresAt) } },
     ]);
     return token;
@@ -233,10 +253,10 @@ export class RefreshTokens {
         new UpdateItemCommand({
           TableName: this.db.tableName,
           Key: keyOf(keys.family(account.id, familyId)),
-          UpdateExpression: 'SET #ttl = :exp',
+          UpdateExpression: 'SET #ttl = :exp, lastUsedAt = :now',
           ConditionExpression: ITEM_PRESENT,
           ExpressionAttributeNames: names({ '#ttl': TABLE.ttlAttribute }),
-          ExpressionAttributeValues: { ':exp': N(expiresAt) },
+          ExpressionAttributeValues: { ':exp': N(expiresAt), ':now': S(new Date(this.now()).toISOString()) },
         }),
       ),
     ]).catch((error: unknown) => {
@@ -275,7 +295,8 @@ export class RefreshTokens {
     };
   }
 
-  private async revokeFamily(userId: string, familyId: string): Promise<void> {
+  /** Revokes one family; false when there is no such family (never was, user deleted, or expired and gone). */
+  private async revokeFamily(userId: string, familyId: string): Promise<boolean> {
     try {
       await this.db.client.send(
         new UpdateItemCommand({
@@ -287,10 +308,65 @@ export class RefreshTokens {
           ExpressionAttributeValues: { ':now': N(this.nowSeconds()) },
         }),
       );
+      return true;
     } catch (error) {
       // No family (user deleted, or expired and gone): nothing left to revoke.
       if (!isConditionalCheckFailure(error)) throw error;
+      return false;
     }
+  }
+
+  /** The user's live sessions (families neither revoked nor expired), newest first. Never a token or a hash. */
+  async sessionsOf(userId: string): Promise<SessionInfo[]> {
+    const nowSeconds = this.nowSeconds();
+    const sessions: SessionInfo[] = [];
+    for (const item of await this.familyItems(userId)) {
+      const expiresAt = getN(item, TABLE.ttlAttribute);
+      const id = getS(item, TABLE.sortKey)?.slice(keys.familyPrefix.length);
+      if (!id || getN(item, 'revokedAt') !== undefined || expiresAt === undefined || expiresAt <= nowSeconds) continue;
+      // Families from before sessions were described have no dates: their last use is their expiry minus the lifetime.
+      const lastUsedAt = getS(item, 'lastUsedAt') ?? new Date((expiresAt - this.config.refreshTokenTtlSeconds) * 1000).toISOString();
+      const client = getS(item, 'client');
+      sessions.push({ id, createdAt: getS(item, 'createdAt') ?? lastUsedAt, lastUsedAt, ...(client ? { client } : {}) });
+    }
+    return sessions.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  }
+
+  /** Revokes one of the user's own sessions; false when the user has no session of that id (another user's included). */
+  async revokeSession(userId: string, sessionId: string): Promise<boolean> {
+    if (!SESSION_ID.test(sessionId)) return false;
+    return this.revokeFamily(userId, sessionId);
+  }
+
+  /** Revokes every session of the user (signs them out everywhere); returns how many there were. */
+  async revokeAllSessions(userId: string): Promise<number> {
+    const ids = (await this.familyItems(userId))
+      .filter((item) => getN(item, 'revokedAt') === undefined)
+      .map((item) => getS(item, TABLE.sortKey)?.slice(keys.familyPrefix.length))
+      .filter((id): id is string => id !== undefined);
+    // A handful per user; a few at a time keeps a user with many sessions from bursting the table.
+    for (let i = 0; i < ids.length; i += 10) await Promise.all(ids.slice(i, i + 10).map((id) => this.revokeFamily(userId, id)));
+    return ids.length;
+  }
+
+  private async familyItems(userId: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.db.client.send(
+        new QueryCommand({
+          TableName: this.db.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :family)',
+          ExpressionAttributeNames: names({ '#sk': TABLE.sortKey }),
+          ExpressionAttributeValues: { ':pk': S(keys.userPartition(userId)), ':family': S(keys.familyPrefix) },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   private nowSeconds(): number {

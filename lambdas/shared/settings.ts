@@ -120,6 +120,8 @@ export const LIMITS = {
   pageSizeMax: 100,
   /** Longest bearer token the authorizer will even parse; ours are ~400 bytes. */
   maxTokenLength: 4096,
+  /** Longest client description (the User-Agent seen at login) a session keeps. */
+  clientDescriptionMaxLength: 200,
   /** Bytes of randomness in a refresh token (256 bits). */
   refreshTokenBytes: 32,
 } as const;

@@ -7,7 +7,7 @@
  * |-------------------|------------------|------------------------|------------------------------------|
  * | account (claim)   | `EMAIL#<email>`  | `ACCOUNT`              | the user record; owning the email  |
  * | user pointer      | `USER#<id>`      | `PROFILE`              | id -> email                        |
- * | refresh family    | `USER#<id>`      | `FAMILY#<familyId>`    | revocation flag, TTL               |
+ * | refresh family    | `USER#<id>`      | `FAMILY#<familyId>`    | revocation flag, TTL, session info |
  * | order             | `USER#<id>`      | `ORDER#<iso>#<id>`     | newest first by sort key           |
  * | login lockout     | `LOCK#<email>`   | `LOCK`                 | failure count, lockedUntil, TTL    |
  * | refresh token     | `RT#<sha256>`    | `RT`                   | single use, TTL                    |
@@ -31,6 +31,7 @@ export const keys = {
   order: (userId: string, createdAt: string, orderId: string) => ({ pk: `USER#${userId}`, sk: `ORDER#${createdAt}#${orderId}` }),
   userPartition: (userId: string) => `USER#${userId}`,
   orderPrefix: 'ORDER#',
+  familyPrefix: 'FAMILY#',
   lockout: (email: string) => ({ pk: `LOCK#${email}`, sk: 'LOCK' }),
   refreshToken: (tokenHash: string) => ({ pk: `RT#${tokenHash}`, sk: 'RT' }),
   /** Every account item carries this in the users index partition key. */

@@ -364,6 +364,7 @@ export class WristbandMonitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Logins and registrations', [this.metric('loginSucceeded'), this.metric('loginFailed'), this.metric('lockoutStarted'), this.metric('userRegistered')]),
+      graph('Session controls', [this.metric('sessionsRevoked'), this.metric('passwordChanged'), this.metric('accountDeleted')]),
       graph('Failed logins by reason', byReason('loginFailed'), { stacked: true }),
     );
     dashboard.addWidgets(

@@ -64,10 +64,10 @@ describe('IAM boundaries', () => {
     expect(actions.filter((a) => !a!.startsWith('logs:') && !a!.startsWith('xray:'))).toEqual(['ssm:GetParameter']);
   });
 
-  it('lets only login, refresh and rotate-keys read the signing key', () => {
+  it('lets only login, refresh, change-password and rotate-keys read the signing key', () => {
     const readers = names.filter((name) => permissions(name).has(grant('secretsmanager:GetSecretValue', secretArn)));
 
-    expect(readers.sort()).toEqual(['login', 'refresh', 'rotate-keys']);
+    expect(readers.sort()).toEqual(['change-password', 'login', 'refresh', 'rotate-keys']);
   });
 
   it('lets only rotate-keys write the secret or the public key parameter', () => {
