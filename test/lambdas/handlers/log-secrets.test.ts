@@ -102,6 +102,17 @@ describe('every function, fed secrets at DEBUG', () => {
     expect((await call('admin', asAdmin(proxyEvent()))).statusCode).toBe(200);
     expect((await call('list-users', asAdmin(proxyEvent()))).statusCode).toBe(200);
     const user = (path: string) => ({ pathParameters: { id: userId }, path });
+    const NEW_PASSWORD = 'a brand new secret passphrase 44';
+    secrets.set('new password', NEW_PASSWORD);
+    expect((await call('list-sessions', asUser(proxyEvent()))).statusCode).toBe(200);
+    expect((await call('revoke-session', asUser({ ...proxyEvent({ httpMethod: 'DELETE' }), pathParameters: { id: '00000000-0000-4000-8000-000000000000' } }))).statusCode).toBe(404);
+    expect((await call('change-password', asUser(post({ currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD })))).statusCode).toBe(401);
+    const changed = await call('change-password', asUser(post({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, { 'User-Agent': 'secret-free client' })));
+    expect(changed.statusCode).toBe(200);
+    secrets.set('refresh token after password change', (JSON.parse(changed.body) as { refreshToken: string }).refreshToken);
+    expect((await call('revoke-all-sessions', asUser(post(undefined)))).statusCode).toBe(204);
+    expect((await call('revoke-user-sessions', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}/sessions`) }))).statusCode).toBe(204);
+    expect((await call('delete-profile', asUser({ ...post({ password: WRONG_PASSWORD }), httpMethod: 'DELETE' }))).statusCode).toBe(401);
     expect((await call('set-user-role', asAdmin({ ...post({ role: 'admin' }), ...user(`/api/users/${userId}/role`), httpMethod: 'PUT' }))).statusCode).toBe(200);
     expect((await call('delete-user', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}`) }))).statusCode).toBe(204);
 
