@@ -338,7 +338,7 @@ export class RefreshTokens {
     return this.revokeFamily(userId, sessionId);
   }
 
-  /** Revokes every session of the user (signs them out everywhere); returns how many there were. */
+  /** Revokes every session of the user not revoked yet (signs them out everywhere); returns how many that was. */
   async revokeAllSessions(userId: string): Promise<number> {
     const ids = (await this.familyItems(userId))
       .filter((item) => getN(item, 'revokedAt') === undefined)

@@ -94,9 +94,10 @@ export class PasswordChange {
 
   /**
    * Checks the current password (lockout rules), stores the new one, revokes
-   * every session of the user, and opens a new one for this client. The
-   * revocation comes after the new hash is stored, so a session opened with
-   * the old password at any moment before is revoked too.
+   * every session of the user, and opens a new one for this client.
+   * Sessions are revoked before the new hash is stored (if that write fails,
+   * the old password still works and the change can simply be retried) and
+   * again after it (a login with the old password in between is revoked too).
    */
   async change(userId: string, currentPassword: string, newPassword: string, client?: string): Promise<TokenPair> {
     const problem = passwordProblem(newPassword, this.config);
@@ -104,6 +105,7 @@ export class PasswordChange {
     const account = await accountOf(this.users, userId);
     await this.check.verify(account, currentPassword);
     const passwordHash = await this.hasher.hash(newPassword);
+    await this.refreshTokens.revokeAllSessions(userId);
     await this.users.setPasswordHash(account, passwordHash, new Date(this.now()).toISOString());
     const revoked = await this.refreshTokens.revokeAllSessions(userId);
     logger.info('password changed: every session revoked', { userId, revoked });
