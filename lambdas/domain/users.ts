@@ -174,8 +174,11 @@ export class Users {
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailure(error)) throw new InvalidCredentialsError('wrong_password');
-      throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
+      // The SDK retries a write whose answer was lost: if the first try landed, the account holds our hash.
+      const now = await this.accountByEmail(account.email);
+      if (now?.id === account.id && now.passwordHash === passwordHash) return;
+      throw new InvalidCredentialsError('wrong_password');
     }
   }
 

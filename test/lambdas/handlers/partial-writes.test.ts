@@ -20,7 +20,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 let env: TestEnvironment;
 let proxy: DynamoProxy;
-const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser', Handler>;
+const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser' | 'changePassword', Handler>;
 const ADMIN_ID = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
 
 beforeAll(async () => {
@@ -38,6 +38,7 @@ beforeAll(async () => {
     listOrders: await load('list-orders'),
     listUsers: await load('list-users'),
     deleteUser: await load('delete-user'),
+    changePassword: await load('change-password'),
   });
 });
 
@@ -201,6 +202,40 @@ describe('refresh', () => {
     } finally {
       clock.mockRestore();
     }
+  });
+});
+
+describe('changing the password', () => {
+  it('keeps the old password working, with every session revoked, when the new hash cannot be stored; the retry succeeds', async () => {
+    const { id, email, password } = await register();
+    const first = body(await h.login(post({ email, password })));
+    proxy.inject({ operation: 'UpdateItem', when: (b) => /passwordHash/.test(b.UpdateExpression ?? ''), times: Infinity, fault: INTERNAL_ERROR });
+    const newPassword = strongPassword();
+    const change = () => h.changePassword(withCaller(post({ currentPassword: password, newPassword }), id, 'user'));
+
+    expectUnavailable(await change());
+    proxy.clear();
+
+    // Signed out everywhere already, but the password is unchanged: the same request again goes through.
+    expect((await h.refresh(post({ refreshToken: first.refreshToken }))).statusCode).toBe(401);
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    const retried = await change();
+    expect(retried.statusCode).toBe(200);
+    expect((await h.refresh(post({ refreshToken: body(retried).refreshToken }))).statusCode).toBe(200);
+    expect(body(await h.login(post({ email, password }))).error).toBe('invalid_credentials');
+  });
+
+  it('succeeds when the write of the new hash landed but its answer was lost', async () => {
+    const { id, email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: (b) => /passwordHash/.test(b.UpdateExpression ?? ''), fault: { kind: 'lose-answer' } });
+    const lostBefore = proxy.faulted('lose-answer');
+    const newPassword = strongPassword();
+
+    const response = await h.changePassword(withCaller(post({ currentPassword: password, newPassword }), id, 'user'));
+
+    expect(response.statusCode).toBe(200);
+    expect(proxy.faulted('lose-answer')).toBe(lostBefore + 1);
+    expect((await h.login(post({ email, password: newPassword }))).statusCode).toBe(200);
   });
 });
 
