@@ -53,8 +53,8 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Session ids are family ids: UUIDs. Anything else names no session and is not worth a write. */
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Session ids are family ids, user ids are user ids: UUIDs both. Anything else names nothing and is not worth a call. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A session as its owner sees it: a refresh-token family, described. */
 export interface SessionInfo {
@@ -334,7 +334,7 @@ export class RefreshTokens {
 
   /** Revokes one of the user's own sessions; false when the user has no session of that id (another user's included). */
   async revokeSession(userId: string, sessionId: string): Promise<boolean> {
-    if (!SESSION_ID.test(sessionId)) return false;
+    if (!UUID.test(sessionId) || !UUID.test(userId)) return false;
     return this.revokeFamily(userId, sessionId);
   }
 
@@ -350,6 +350,8 @@ export class RefreshTokens {
   }
 
   private async familyItems(userId: string): Promise<Record<string, AttributeValue>[]> {
+    // User ids are UUIDs; anything else (a key DynamoDB would refuse as too long, say) has no sessions.
+    if (!UUID.test(userId)) return [];
     const items: Record<string, AttributeValue>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {

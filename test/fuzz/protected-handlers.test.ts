@@ -34,7 +34,7 @@ import {
 } from './fuzz-support';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-type Name = 'profile' | 'create-order' | 'list-orders' | 'admin' | 'list-users' | 'set-user-role' | 'delete-user';
+type Name = 'profile' | 'create-order' | 'list-orders' | 'admin' | 'list-users' | 'set-user-role' | 'delete-user' | 'list-sessions' | 'revoke-session' | 'revoke-all-sessions' | 'revoke-user-sessions';
 
 const h = {} as Record<Name, Handler>;
 /** Users that stay (profile, orders, roles), and users the delete-user run may delete. */
@@ -43,7 +43,7 @@ const disposable: string[] = [];
 
 beforeAll(async () => {
   await setUpEnvironment();
-  for (const name of ['profile', 'create-order', 'list-orders', 'admin', 'list-users', 'set-user-role', 'delete-user'] as const) {
+  for (const name of ['profile', 'create-order', 'list-orders', 'admin', 'list-users', 'set-user-role', 'delete-user', 'list-sessions', 'revoke-session', 'revoke-all-sessions', 'revoke-user-sessions'] as const) {
     h[name] = ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
   }
   const register = ((await import('../../lambdas/handlers/register')) as { handler: Handler }).handler;
@@ -165,6 +165,44 @@ const CASES: Case[] = [
     pathIds: disposable,
     contract: { statuses: [204, 401, 403, 404], success: () => true },
   },
+  {
+    name: 'list-sessions',
+    method: 'GET',
+    path: '/api/sessions',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [200, 401], success: (s, b) => s === 200 && isObject(b) && Array.isArray(b.sessions) },
+  },
+  {
+    // The fuzz users have no sessions: every id, theirs or not, is 404.
+    name: 'revoke-session',
+    method: 'DELETE',
+    path: '/api/sessions/{id}',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [401, 404], success: () => false },
+  },
+  {
+    name: 'revoke-all-sessions',
+    method: 'POST',
+    path: '/api/sessions/revoke-all',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [204, 401], success: () => true },
+  },
+  {
+    name: 'revoke-user-sessions',
+    method: 'DELETE',
+    path: '/api/users/{id}/sessions',
+    admin: true,
+    body: objectWith({ x: anyString }),
+    callers: callers(mostlyAdmin),
+    pathIds: users,
+    contract: { statuses: [204, 401, 403, 404], success: () => true },
+  },
 ];
 
 /** What the authorizer context of an event lets through: a valid, unexpired caller, or nobody. */
@@ -172,7 +210,9 @@ function callerOfEvent(event: APIGatewayProxyEvent): { role: unknown } | undefin
   const authorizer = (event as { requestContext?: { authorizer?: Record<string, unknown> } } | null)?.requestContext?.authorizer;
   if (!authorizer || typeof authorizer !== 'object') return undefined;
   const { principalId, role, exp } = authorizer;
-  const ok = typeof principalId === 'string' && principalId.length > 0 && (role === 'user' || role === 'admin') && Number.isFinite(Number(exp)) && Number(exp) + 5 > Date.now() / 1000;
+  // Number() of an object without a usable toString throws: only strings and numbers can be an exp.
+  const expNumber = typeof exp === 'string' || typeof exp === 'number' ? Number(exp) : Number.NaN;
+  const ok = typeof principalId === 'string' && principalId.length > 0 && (role === 'user' || role === 'admin') && Number.isFinite(expNumber) && expNumber + 5 > Date.now() / 1000;
   return ok ? { role } : undefined;
 }
 
