@@ -46,9 +46,11 @@ const sessionsOf = async (token: string) => {
   return response.json.sessions as { id: string; createdAt: string; lastUsedAt: string; client?: string }[];
 };
 
-function expectError(response: { status: number; json: { error: string; message: string } }, status: number, code: string) {
+function expectError(response: { status: number; headers: Headers; json: { error: string; message: string } }, status: number, code: string) {
   expect([response.status, response.json?.error]).toEqual([status, code]);
   expect(response.json.message).toEqual(expect.any(String));
+  // Every 401 carries a Bearer challenge, a wrong current password's included (RFC 9110 §11.6.1).
+  if (status === 401) expect(response.headers.get('www-authenticate')).toBe(code === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer');
 }
 
 describe('GET /api/sessions', () => {
