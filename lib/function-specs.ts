@@ -44,6 +44,20 @@ export function grants(...parts: ItemGrants[]): ItemGrants {
 /** Users.accountById: the id pointer, then the account it names (profile, and every check of a caller's account). */
 export const READS_ACCOUNT_BY_ID: ItemGrants = { userPointer: ['dynamodb:GetItem'], account: ['dynamodb:GetItem'] };
 
+/** PasswordCheck: reserves a lockout attempt (UpdateItem), rereads the lock item after a lost race, gives a good one back. */
+export const CHECKS_PASSWORD: ItemGrants = { lockout: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] };
+
+/** RefreshTokens.revokeAllSessions: the user's family partition, then each family's revocation flag. */
+export const REVOKES_ALL_SESSIONS: ItemGrants = { refreshFamily: ['dynamodb:Query', 'dynamodb:UpdateItem'] };
+
+/** Users.delete: the pointer (read first, deleted last), the account, and the user's family and order partitions. */
+export const DELETES_USER: ItemGrants = {
+  userPointer: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+  account: ['dynamodb:DeleteItem'],
+  refreshFamily: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  order: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+};
+
 /** Every action a spec allows on base table items, whatever the item type. */
 export function tableActions(spec: FunctionSpec): TableAction[] {
   const granted = new Set(Object.values(spec.table ?? {}).flat());
@@ -98,7 +112,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   refresh: {
     ...SMALL,
     table: {
-      refreshToken: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      // A replay within the reuse interval reads the successor token with its family and account in one BatchGetItem.
+      refreshToken: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       // One BatchGetItem reads the family and the account together.
       refreshFamily: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
       account: ['dynamodb:BatchGetItem'],
@@ -112,6 +127,30 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   profile: { ...SMALL, table: READS_ACCOUNT_BY_ID, description: 'GET /api/profile' },
   'create-order': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { order: ['dynamodb:PutItem'] }), description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: { order: ['dynamodb:Query'] }, description: 'GET /api/orders' },
+  'change-password': {
+    ...BCRYPT,
+    table: grants(READS_ACCOUNT_BY_ID, CHECKS_PASSWORD, REVOKES_ALL_SESSIONS, {
+      // The new hash (a conditional update; GetItem rereads the account when its answer was lost).
+      account: ['dynamodb:UpdateItem'],
+      // One BatchWriteItem stores the new session: its family and its first token.
+      refreshFamily: ['dynamodb:BatchWriteItem'],
+      refreshToken: ['dynamodb:BatchWriteItem'],
+    }),
+    signingKey: true,
+    // An issuer, like login: it signs only with a key published long enough.
+    publicKeys: true,
+    description: 'POST /api/password',
+  },
+  'list-sessions': { ...SMALL, table: { refreshFamily: ['dynamodb:Query'] }, description: 'GET /api/sessions' },
+  'revoke-session': { ...SMALL, table: { refreshFamily: ['dynamodb:UpdateItem'] }, description: 'DELETE /api/sessions/{id}' },
+  'revoke-all-sessions': { ...SMALL, table: REVOKES_ALL_SESSIONS, description: 'POST /api/sessions/revoke-all' },
+  'delete-profile': {
+    ...BCRYPT,
+    timeoutSeconds: 15,
+    // The password check, then what an admin delete does.
+    table: grants(READS_ACCOUNT_BY_ID, CHECKS_PASSWORD, DELETES_USER),
+    description: 'DELETE /api/profile',
+  },
   admin: { ...SMALL, description: 'GET /api/admin' },
   // Admin handlers re-read the caller's own account (by `sub`) before acting.
   'list-users': { ...SMALL, table: READS_ACCOUNT_BY_ID, index: true, description: 'GET /api/users' },
@@ -119,14 +158,11 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   'delete-user': {
     ...SMALL,
     timeoutSeconds: 15,
-    table: grants(READS_ACCOUNT_BY_ID, {
-      account: ['dynamodb:DeleteItem'],
-      userPointer: ['dynamodb:DeleteItem'],
-      refreshFamily: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-      order: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-    }),
+    table: grants(READS_ACCOUNT_BY_ID, DELETES_USER),
     description: 'DELETE /api/users/{id}',
   },
+  // The caller's re-check and the target's existence are both reads of an account by id.
+  'revoke-user-sessions': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, REVOKES_ALL_SESSIONS), description: 'DELETE /api/users/{id}/sessions' },
   // Decisions are sub-millisecond (billed 1 ms at any size): memory buys cold-start CPU, at ~$0.013 per million invocations. docs/performance.md.
   authorizer: { memoryMb: 1024, timeoutSeconds: 5, publicKeys: true, description: 'API Gateway TOKEN authorizer' },
   'rotate-keys': { memoryMb: 256, timeoutSeconds: 30, rotatesKeys: true, description: 'Secrets Manager rotation of the signing key' },

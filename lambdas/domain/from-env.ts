@@ -3,13 +3,17 @@
  * start. Each factory pulls in only what it needs, so a handler's bundle
  * holds only the code it runs.
  */
-import { keySourceConfig, tableConfig, tokenConfig } from '../shared/config';
+import { keySourceConfig, lockoutConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../shared/config';
 import { createDb, type Db } from '../shared/dynamo';
 import { traceDynamoDb } from '../shared/tracing';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
 import { RefreshTokens } from './refresh-tokens';
+import { Lockout } from './lockout';
+import type { PasswordHasher } from './passwords';
+import { PasswordCheck, SessionControls } from './session-controls';
 import { Sessions } from './sessions';
+import { Users } from './users';
 
 let db: Db | undefined;
 
@@ -27,7 +31,18 @@ export function sessionsFromEnv(): Sessions {
   const keys = keySourceConfig();
   const tokens = tokenConfig();
   return new Sessions(
-    new RefreshTokens(dbFromEnv(), tokens),
+    new RefreshTokens(dbFromEnv(), refreshTokenConfig()),
     new AccessTokenIssuer(createTracedKeyStore(keys), tokens, keys.signingKeyCacheSeconds),
   );
+}
+
+/** Session listing and revocation: the table only (no keys, no bcrypt). */
+export function sessionControlsFromEnv(): SessionControls {
+  const db = dbFromEnv();
+  return new SessionControls(new RefreshTokens(db, refreshTokenConfig()), new Users(db));
+}
+
+/** Re-checking a signed-in user's password, under the login lockout rules. */
+export function passwordCheckFromEnv(hasher: PasswordHasher): PasswordCheck {
+  return new PasswordCheck(hasher, new Lockout(dbFromEnv(), lockoutConfig()));
 }

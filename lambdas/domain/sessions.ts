@@ -6,6 +6,7 @@ import { batchGetConsistent, type Db } from '../shared/dynamo';
 import { InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
+import { LIMITS } from '../shared/settings';
 import { keys } from '../shared/table-schema';
 import type { AccessTokenIssuer } from '../tokens/access-tokens';
 import { normalizeEmail } from './email';
@@ -27,9 +28,9 @@ export class Sessions {
     private readonly issuer: AccessTokenIssuer,
   ) {}
 
-  /** A new session (a new refresh-token family) for an authenticated account. */
-  async open(account: Account): Promise<TokenPair> {
-    return this.pair(account, await this.refreshTokens.start(account));
+  /** A new session (a new refresh-token family) for an authenticated account; `client` describes it in the session list. */
+  async open(account: Account, client?: string): Promise<TokenPair> {
+    return this.pair(account, await this.refreshTokens.start(account, client));
   }
 
   /** Rotates the refresh token; the access token carries the account's current role. */
@@ -44,6 +45,16 @@ export class Sessions {
     const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
   }
+}
+
+/**
+ * A coarse description of the client for the session list: the User-Agent
+ * seen at login, printable ASCII only (it is shown back to the user), at
+ * most 200 characters. Never a secret, never used for a decision.
+ */
+export function describeClient(userAgent: string | undefined): string | undefined {
+  const printable = userAgent?.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return printable ? printable.slice(0, LIMITS.clientDescriptionMaxLength) : undefined;
 }
 
 export class Login {
@@ -62,7 +73,7 @@ export class Login {
    * take the same path (same calls, same bcrypt time), count towards the
    * same lockout, and fail with the same error.
    */
-  async login(rawEmail: string, password: string): Promise<TokenPair> {
+  async login(rawEmail: string, password: string, client?: string): Promise<TokenPair> {
     const email = normalizeEmail(rawEmail);
     if (!email) throw new ValidationError([{ field: 'email', message: 'must be an email address of at most 254 characters' }]);
     const [accountItem, lockItem] = await batchGetConsistent(this.db, [keys.account(email), keys.lockout(email)]);
@@ -84,7 +95,7 @@ export class Login {
       throw new InvalidCredentialsError(reason);
     }
     // After bcrypt, one more round trip: the session's writes and the attempt's give-back go out together.
-    const [pair] = await Promise.all([this.sessions.open(account), attempt.succeeded()]);
+    const [pair] = await Promise.all([this.sessions.open(account, client), attempt.succeeded()]);
     logger.info('login succeeded', { userId: account.id });
     countMetric('loginSucceeded');
     return pair;

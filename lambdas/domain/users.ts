@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
-import { EmailTakenError, NotFoundError, ValidationError } from '../shared/errors';
+import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Role } from '../shared/routes';
 import { keys, TABLE } from '../shared/table-schema';
 
@@ -182,6 +182,32 @@ export class Users {
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new NotFoundError('No such user.');
       throw error;
+    }
+  }
+
+  /**
+   * Replaces the password hash, only if the account still has the hash the
+   * caller checked: of two concurrent changes one wins, and the other gets
+   * the 401 its now-outdated current password deserves.
+   */
+  async setPasswordHash(account: Account, passwordHash: string, changedAt: string): Promise<void> {
+    try {
+      await this.db.client.send(
+        new UpdateItemCommand({
+          TableName: this.db.tableName,
+          Key: keyOf(keys.account(account.email)),
+          UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at',
+          ConditionExpression: `${ITEM_PRESENT} AND userId = :id AND passwordHash = :old`,
+          ExpressionAttributeNames: names(),
+          ExpressionAttributeValues: { ':new': S(passwordHash), ':at': S(changedAt), ':id': S(account.id), ':old': S(account.passwordHash) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw error;
+      // The SDK retries a write whose answer was lost: if the first try landed, the account holds our hash.
+      const now = await this.accountByEmail(account.email);
+      if (now?.id === account.id && now.passwordHash === passwordHash) return;
+      throw new InvalidCredentialsError('wrong_password');
     }
   }
 

@@ -1,7 +1,7 @@
 import { dbFromEnv, sessionsFromEnv } from '../domain/from-env';
 import { Lockout } from '../domain/lockout';
 import { PasswordHasher } from '../domain/passwords';
-import { Login } from '../domain/sessions';
+import { describeClient, Login } from '../domain/sessions';
 import { lockoutConfig, passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { parseBody, str } from '../shared/validation';
@@ -14,5 +14,5 @@ const body = { email: str(), password: str() };
 /** `POST /login`: a token pair, or one uniform 401 whether the email exists or not. */
 export const handler = httpHandler(async (request) => {
   const { email, password } = parseBody(request.jsonBody(), body);
-  return jsonResponse(200, await login.login(email, password));
+  return jsonResponse(200, await login.login(email, password, describeClient(request.header('user-agent'))));
 });

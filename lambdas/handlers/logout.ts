@@ -1,10 +1,10 @@
 import { dbFromEnv } from '../domain/from-env';
 import { RefreshTokens } from '../domain/refresh-tokens';
-import { tokenConfig } from '../shared/config';
+import { refreshTokenConfig } from '../shared/config';
 import { httpHandler, noContent } from '../shared/http';
 import { parseBody, str } from '../shared/validation';
 
-const refreshTokens = new RefreshTokens(dbFromEnv(), tokenConfig());
+const refreshTokens = new RefreshTokens(dbFromEnv(), refreshTokenConfig());
 const body = { refreshToken: str() };
 
 /** `POST /logout`: revokes the token's family; 204 even for unknown or revoked tokens. */

@@ -83,6 +83,16 @@ export function tokenConfig(env: Env = process.env): TokenConfig {
   };
 }
 
+export interface RefreshTokenConfig {
+  readonly refreshTokenTtlSeconds: number;
+  /** A rotated refresh token presented again within this many seconds gets its successor back instead of revoking the family. */
+  readonly refreshReuseIntervalSeconds: number;
+}
+
+export function refreshTokenConfig(env: Env = process.env): RefreshTokenConfig {
+  return { refreshTokenTtlSeconds: readSetting(env, 'refreshTokenTtlSeconds'), refreshReuseIntervalSeconds: readSetting(env, 'refreshReuseIntervalSeconds') };
+}
+
 export interface PasswordConfig {
   readonly bcryptCost: number;
   readonly minLength: number;

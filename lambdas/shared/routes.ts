@@ -37,10 +37,17 @@ export const ROUTES = [
   { method: 'GET', path: '/api/profile', handler: 'profile', access: 'authenticated' },
   { method: 'POST', path: '/api/orders', handler: 'create-order', access: 'authenticated' },
   { method: 'GET', path: '/api/orders', handler: 'list-orders', access: 'authenticated' },
+  { method: 'POST', path: '/api/password', handler: 'change-password', access: 'authenticated' },
+  { method: 'GET', path: '/api/sessions', handler: 'list-sessions', access: 'authenticated' },
+  { method: 'DELETE', path: '/api/sessions/{id}', handler: 'revoke-session', access: 'authenticated' },
+  { method: 'POST', path: '/api/sessions/revoke-all', handler: 'revoke-all-sessions', access: 'authenticated' },
   { method: 'GET', path: '/api/admin', handler: 'admin', access: 'admin' },
   { method: 'GET', path: '/api/users', handler: 'list-users', access: 'admin' },
   { method: 'PUT', path: '/api/users/{id}/role', handler: 'set-user-role', access: 'admin' },
   { method: 'DELETE', path: '/api/users/{id}', handler: 'delete-user', access: 'admin' },
+  { method: 'DELETE', path: '/api/users/{id}/sessions', handler: 'revoke-user-sessions', access: 'admin' },
+  // Last, so that events/ (generated in this order) has delete-user.json delete the sample account first.
+  { method: 'DELETE', path: '/api/profile', handler: 'delete-profile', access: 'authenticated' },
 ] as const satisfies readonly Route[];
 
 export type RouteHandlerName = (typeof ROUTES)[number]['handler'];

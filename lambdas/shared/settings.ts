@@ -38,6 +38,14 @@ export const SETTINGS = {
     max: 31_536_000,
     description: 'refresh token lifetime (sliding: each rotation starts a new one)',
   },
+  refreshReuseIntervalSeconds: {
+    env: 'REFRESH_REUSE_INTERVAL_SECONDS',
+    key: 'refreshReuseIntervalSeconds',
+    default: 10,
+    min: 0,
+    max: 60,
+    description: 'seconds after a rotation in which the rotated refresh token still answers its successor (0: strict single use)',
+  },
   clockToleranceSeconds: {
     env: 'CLOCK_TOLERANCE_SECONDS',
     key: 'clockToleranceSeconds',
@@ -112,6 +120,8 @@ export const LIMITS = {
   pageSizeMax: 100,
   /** Longest bearer token the authorizer will even parse; ours are ~400 bytes. */
   maxTokenLength: 4096,
+  /** Longest client description (the User-Agent seen at login) a session keeps. */
+  clientDescriptionMaxLength: 200,
   /** Bytes of randomness in a refresh token (256 bits). */
   refreshTokenBytes: 32,
 } as const;

@@ -7,7 +7,7 @@
  * |-----------------|-----------------|-------------------|-------------------------------------|
  * | `account`       | `EMAIL#<email>` | `ACCOUNT`         | the user record, password hash too  |
  * | `userPointer`   | `USER#<id>`     | `PROFILE`         | id -> email                         |
- * | `refreshFamily` | `FAMILY#<id>`   | `<familyId>`      | revocation flag, TTL                |
+ * | `refreshFamily` | `FAMILY#<id>`   | `<familyId>`      | revocation flag, TTL, session info  |
  * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
  * | `lockout`       | `LOCK#<email>`  | `LOCK`            | attempts in the window, TTL         |
  * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |

@@ -364,10 +364,11 @@ export class WristbandMonitoring extends Construct {
     );
     dashboard.addWidgets(
       graph('Logins and registrations', [this.metric('loginSucceeded'), this.metric('loginFailed'), this.metric('lockoutStarted'), this.metric('userRegistered')]),
+      graph('Session controls', [this.metric('sessionsRevoked'), this.metric('passwordChanged'), this.metric('accountDeleted')]),
       graph('Failed logins by reason', byReason('loginFailed'), { stacked: true }),
     );
     dashboard.addWidgets(
-      graph('Refreshes and refresh-token reuse', [this.metric('tokenRefreshed')], { right: [this.metric('refreshTokenReused')] }),
+      graph('Refreshes and refresh-token reuse', [this.metric('tokenRefreshed'), this.metric('refreshTokenReplayed')], { right: [this.metric('refreshTokenReused')] }),
       graph('Key rotation', [this.metric('keyRotated')], {
         right: [functions['rotate-keys'].metricErrors({ period: fiveMinutes, statistic: 'Sum', label: 'rotation function errors' })],
       }),

@@ -32,6 +32,7 @@ export const ADMIN = demoAccount('admin');
 
 /** The account register.json creates and delete-user.json deletes, so that the pair can run again and again. */
 export const NEW_USER = { email: 'new-user@example.com', password: 'a long passphrase of my own', name: 'New User' } as const;
+const NEW_USER_CALLER: Account = { email: NEW_USER.email, role: 'user' };
 
 /**
  * The signing key secret, as the rotation sample names it and as
@@ -75,10 +76,17 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   profile: { caller: ALICE },
   'create-order': { caller: ALICE, body: { items: [{ sku: 'tee-black-m', quantity: 2 }] } },
   'list-orders': { caller: ALICE, query: [['limit', '10']] },
+  // The new password may equal the old one: the sample changes nothing but signs new-user out of its other sessions.
+  'change-password': { caller: NEW_USER_CALLER, body: { currentPassword: NEW_USER.password, newPassword: NEW_USER.password } },
+  'list-sessions': { caller: ALICE },
+  'revoke-session': { caller: ALICE, pathParameters: { id: '00000000-0000-4000-8000-000000000000' } },
+  'revoke-all-sessions': { caller: NEW_USER_CALLER },
+  'delete-profile': { caller: NEW_USER_CALLER, body: { password: NEW_USER.password } },
   admin: { caller: ADMIN },
   'list-users': { caller: ADMIN, query: [['limit', '10']] },
   'set-user-role': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) }, body: { role: 'user' } },
   'delete-user': { caller: ADMIN, pathParameters: { id: placeholder('user-id', NEW_USER.email) } },
+  'revoke-user-sessions': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) } },
 };
 
 export interface SampleEvent {
@@ -218,7 +226,11 @@ The authorizer context of the protected-route events carries
 \`exp\` ${SAMPLE_CONTEXT_EXP} (2100-01-01), so that handlers never refuse it as expired.
 \`register.json\` creates \`${NEW_USER.email}\` and \`delete-user.json\` deletes it
 again (\`404\` when it does not exist); \`set-user-role.json\` sets
-${ALICE.email}'s role to \`user\`, which changes nothing. \`rotate-keys.json\`
+${ALICE.email}'s role to \`user\`, which changes nothing. \`revoke-user-sessions.json\`
+signs ${ALICE.email} out everywhere; \`revoke-session.json\` names a session
+nobody has (\`404\`); \`change-password.json\` and \`revoke-all-sessions.json\` act on
+${NEW_USER.email}, and \`delete-profile.json\` deletes it (\`404\` when
+\`delete-user.json\` already did). \`rotate-keys.json\`
 names the secret \`${SAMPLE_SIGNING_KEY_SECRET_ARN}\`, which is what
 \`npm run invoke\` sets \`SIGNING_KEY_SECRET_ID\` to off AWS; rotation talks to
 Secrets Manager and SSM only (the local stack keeps its keys in files).

@@ -11,7 +11,7 @@ import { RefreshTokens } from '../../lambdas/domain/refresh-tokens';
 import { Sessions } from '../../lambdas/domain/sessions';
 import { Users, type Account } from '../../lambdas/domain/users';
 import { createKeyStore } from '../../lambdas/keys/key-store';
-import { tokenConfig } from '../../lambdas/shared/config';
+import { refreshTokenConfig, tokenConfig } from '../../lambdas/shared/config';
 import { createDb } from '../../lambdas/shared/dynamo';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { fillPlaceholders, placeholdersIn, type Placeholder } from '../events/placeholders';
@@ -35,7 +35,7 @@ export async function fillFromLocalStack(
   try {
     const tokens = tokenConfig(env);
     const issuer = new AccessTokenIssuer(createKeyStore({ kind: 'file', dir: localStack.keysDir, signingKeyCacheSeconds: 0 }), tokens, 0);
-    const sessions = new Sessions(new RefreshTokens(db, tokens), issuer);
+    const sessions = new Sessions(new RefreshTokens(db, refreshTokenConfig(env)), issuer);
     const users = new Users(db);
     const values = new Map<string, string>();
     const key = (p: Placeholder) => `${p.kind} ${p.email}`;

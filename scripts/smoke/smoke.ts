@@ -4,9 +4,9 @@
  * API Gateway documentation leaves open are asked of the real stage and
  * the answers recorded. Nothing here needs an admin or an AWS credential.
  *
- * The throw-away user deletes itself when the route table has
- * `DELETE /api/profile`; until then it is left behind and the report says
- * so. Its email (`smoke+<random>@example.invalid`) is recognisable and can
+ * The throw-away user deletes itself with `DELETE /api/profile` (its
+ * password in the body) when the route table has it; without it the user
+ * is left behind and the report says so. Its email (`smoke+<random>@example.invalid`) is recognisable and can
  * never receive mail.
  */
 import { randomBytes } from 'node:crypto';
@@ -146,7 +146,8 @@ export async function runSmoke(send: Send, options: SmokeOptions = {}): Promise<
   check('a logged-out refresh token answers 401', revoked, revoked.status === 401);
 
   if (SELF_DELETE) {
-    const deleted = await send({ method: 'DELETE', path: '/api/profile', token: current.accessToken });
+    // The route wants the password again (a stolen access token alone must not delete an account).
+    const deleted = await send({ method: 'DELETE', path: '/api/profile', token: current.accessToken, body: { password } });
     tally.validRequests++;
     if (check('DELETE /api/profile removes the throw-away user', deleted, deleted.status === 204)) leftBehind.length = 0;
   }

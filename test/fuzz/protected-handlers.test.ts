@@ -36,7 +36,7 @@ import {
 } from './fuzz-support';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-type Name = 'profile' | 'create-order' | 'list-orders' | 'admin' | 'list-users' | 'set-user-role' | 'delete-user';
+type Name = 'profile' | 'create-order' | 'list-orders' | 'admin' | 'list-users' | 'set-user-role' | 'delete-user' | 'list-sessions' | 'revoke-session' | 'revoke-all-sessions' | 'revoke-user-sessions';
 
 const h = {} as Record<Name, Handler>;
 /** Users that stay (profile, orders, roles), and users the delete-user run may delete. */
@@ -47,7 +47,7 @@ const staff: string[] = [];
 
 beforeAll(async () => {
   const env = await setUpEnvironment();
-  for (const name of ['profile', 'create-order', 'list-orders', 'admin', 'list-users', 'set-user-role', 'delete-user'] as const) {
+  for (const name of ['profile', 'create-order', 'list-orders', 'admin', 'list-users', 'set-user-role', 'delete-user', 'list-sessions', 'revoke-session', 'revoke-all-sessions', 'revoke-user-sessions'] as const) {
     h[name] = ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
   }
   const register = ((await import('../../lambdas/handlers/register')) as { handler: Handler }).handler;
@@ -174,6 +174,44 @@ const CASES: Case[] = [
     body: objectWith({ x: anyString }),
     callers: staffCallers,
     pathIds: disposable,
+    contract: { statuses: [204, 401, 403, 404], success: () => true },
+  },
+  {
+    name: 'list-sessions',
+    method: 'GET',
+    path: '/api/sessions',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [200, 401], success: (s, b) => s === 200 && isObject(b) && Array.isArray(b.sessions) },
+  },
+  {
+    // The fuzz users have no sessions: every id, theirs or not, is 404.
+    name: 'revoke-session',
+    method: 'DELETE',
+    path: '/api/sessions/{id}',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [401, 404], success: () => false },
+  },
+  {
+    name: 'revoke-all-sessions',
+    method: 'POST',
+    path: '/api/sessions/revoke-all',
+    admin: false,
+    body: objectWith({ x: anyString }),
+    callers: callers(anyRole),
+    contract: { statuses: [204, 401], success: () => true },
+  },
+  {
+    name: 'revoke-user-sessions',
+    method: 'DELETE',
+    path: '/api/users/{id}/sessions',
+    admin: true,
+    body: objectWith({ x: anyString }),
+    callers: staffCallers,
+    pathIds: users,
     contract: { statuses: [204, 401, 403, 404], success: () => true },
   },
 ];

@@ -70,10 +70,10 @@ describe('IAM boundaries', () => {
     expect(actions.filter((a) => !a!.startsWith('logs:') && !a!.startsWith('xray:'))).toEqual(['ssm:GetParameter']);
   });
 
-  it('lets only login, refresh and rotate-keys read the signing key', () => {
+  it('lets only login, refresh, change-password and rotate-keys read the signing key', () => {
     const readers = names.filter((name) => permissions(name).has(grant('secretsmanager:GetSecretValue', secretArn)));
 
-    expect(readers.sort()).toEqual(['login', 'refresh', 'rotate-keys']);
+    expect(readers.sort()).toEqual(['change-password', 'login', 'refresh', 'rotate-keys']);
   });
 
   it('lets only rotate-keys write the secret or the public key parameter', () => {
@@ -151,18 +151,18 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     expect(allows('create-order', 'dynamodb:PutItem', SAMPLE_KEYS.order)).toBe(true);
   });
 
-  it('lets only register, login, refresh, profile, create-order, list-users, set-user-role and delete-user reach account items (password hashes)', () => {
+  it('lets only register, login, refresh, profile, create-order, the admin user routes and the password re-checks (change-password, delete-profile) reach account items (password hashes)', () => {
     const readers = names.filter((name) => TABLE_ACTIONS.some((action) => allows(name, action, SAMPLE_KEYS.account)));
 
-    expect(readers.sort()).toEqual(['create-order', 'delete-user', 'list-users', 'login', 'profile', 'refresh', 'register', 'set-user-role']);
+    expect(readers.sort()).toEqual(['change-password', 'create-order', 'delete-profile', 'delete-user', 'list-users', 'login', 'profile', 'refresh', 'register', 'revoke-user-sessions', 'set-user-role']);
   });
 
-  it('lets only register, set-user-role and delete-user write account items', () => {
+  it('lets only register, set-user-role, delete-user, change-password and delete-profile write account items', () => {
     const writers = names.filter((name) =>
       (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const).some((action) => allows(name, action, SAMPLE_KEYS.account)),
     );
 
-    expect(writers.sort()).toEqual(['delete-user', 'register', 'set-user-role']);
+    expect(writers.sort()).toEqual(['change-password', 'delete-profile', 'delete-user', 'register', 'set-user-role']);
   });
 
   it('allows a batch naming two item types only to a function granted the action on both', () => {

@@ -38,7 +38,8 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
     const { api, stack } = running;
     const ok = (response: { status: number; text: string }, status: number) => expect([response.status, response.text]).toEqual([status, expect.any(String)]);
 
-    // register, a duplicate, login (with a failure first: the lockout counter, then its reset), refresh, reuse, logout.
+    // register, a duplicate, login (with a failure first: the lockout counter, then its reset), refresh, a replay within
+    // the reuse interval, reuse of an older ancestor, logout.
     const email = uniqueEmail('grants');
     const password = strongPassword();
     const created = await api('POST', '/register', { body: { email, password } });
@@ -47,9 +48,19 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
     ok(await api('POST', '/login', { body: { email, password: `${password}-wrong` } }), 401);
     const first = await login(api, email, password);
     const second = (await api('POST', '/refresh', { body: { refreshToken: first.refreshToken } })).json;
+    ok(await api('POST', '/refresh', { body: { refreshToken: first.refreshToken } }), 200);
+    ok(await api('POST', '/refresh', { body: { refreshToken: second.refreshToken } }), 200);
     ok(await api('POST', '/refresh', { body: { refreshToken: first.refreshToken } }), 401);
     const session = await login(api, email, password);
     ok(await api('POST', '/logout', { body: { refreshToken: session.refreshToken } }), 204);
+
+    // The session controls: list, revoke one, sign out everywhere, a wrong and a right password change.
+    const listed = await login(api, email, password);
+    const sessions = (await api('GET', '/api/sessions', { token: listed.accessToken })).json.sessions as { id: string }[];
+    ok(await api('DELETE', `/api/sessions/${sessions[0]!.id}`, { token: listed.accessToken }), 204);
+    ok(await api('POST', '/api/sessions/revoke-all', { token: listed.accessToken }), 204);
+    ok(await api('POST', '/api/password', { token: listed.accessToken, body: { currentPassword: `${password}-wrong`, newPassword: `${password}-new` } }), 401);
+    ok(await api('POST', '/api/password', { token: listed.accessToken, body: { currentPassword: password, newPassword: `${password}-new` } }), 200);
 
     // profile, orders (a second page by cursor), the admin routes, and a delete that cascades over families and orders.
     ok(await api('GET', '/api/profile', { token: second.accessToken }), 200);
@@ -59,7 +70,16 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
     const admin = await login(api, ADMIN.email, ADMIN.password);
     ok(await api('GET', '/api/users?limit=1', { token: admin.accessToken }), 200);
     ok(await api('PUT', `/api/users/${created.json.user.id}/role`, { token: admin.accessToken, body: { role: 'admin' } }), 200);
+    ok(await api('DELETE', `/api/users/${created.json.user.id}/sessions`, { token: admin.accessToken }), 204);
     ok(await api('DELETE', `/api/users/${created.json.user.id}`, { token: admin.accessToken }), 204);
+
+    // A user deleting their own account (a wrong password first), with a session and an order to cascade over.
+    const own = { email: uniqueEmail('grants-own'), password: strongPassword() };
+    ok(await api('POST', '/register', { body: own }), 201);
+    const ownSession = await login(api, own.email, own.password);
+    ok(await api('POST', '/api/orders', { token: ownSession.accessToken, body: { items: [{ sku: 'c', quantity: 1 }] } }), 201);
+    ok(await api('DELETE', '/api/profile', { token: ownSession.accessToken, body: { password: `${own.password}-wrong` } }), 401);
+    ok(await api('DELETE', '/api/profile', { token: ownSession.accessToken, body: { password: own.password } }), 204);
 
     expect(stack.tableAccess.denied).toEqual([]);
     expect(TABLE_FUNCTIONS.filter((name) => (stack.tableAccess.counts[name]?.allowed ?? 0) === 0)).toEqual([]);

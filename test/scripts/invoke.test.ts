@@ -103,6 +103,17 @@ const EXPECTED: Record<string, Check> = {
     expect(status).toBe(200);
     expect(body.orders[0]).toMatchObject({ userId: ids.alice, items: [{ sku: 'tee-black-m', quantity: 2 }] });
   },
+  'change-password.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: tokenPair }),
+  'list-sessions.json': (r, l) => {
+    const { status, body } = http(r, l);
+    expect(status).toBe(200);
+    expect(body.sessions[0]).toMatchObject({ id: expect.any(String), createdAt: expect.any(String), lastUsedAt: expect.any(String) });
+  },
+  'revoke-session.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
+  'revoke-all-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
+  'revoke-user-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
+  // After delete-user.json: the sample account is gone already.
+  'delete-profile.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'admin.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { message: 'Admin dashboard' } }),
   'list-users.json': (r, l) => {
     const { status, body } = http(r, l);

@@ -29,10 +29,11 @@ export const TOKEN_CONFIG = {
   audience: 'wristband-api',
   accessTokenTtlSeconds: 900,
   refreshTokenTtlSeconds: 3600,
+  refreshReuseIntervalSeconds: 10,
   clockToleranceSeconds: 5,
 } as const;
 
-export async function domain(options: { maxAttempts?: number; lockoutSeconds?: number; minLength?: number } = {}) {
+export async function domain(options: { maxAttempts?: number; lockoutSeconds?: number; minLength?: number; reuseIntervalSeconds?: number } = {}) {
   const db = await createTestTable();
   const clock = testClock();
   const keysDir = join(mkdtempSync(join(tmpdir(), 'wristband-domain-')), 'keys');
@@ -41,7 +42,7 @@ export async function domain(options: { maxAttempts?: number; lockoutSeconds?: n
   const users = new Users(db);
   const registration = new Registration(users, hasher, { minLength: options.minLength ?? 15 }, clock.now);
   const lockout = new Lockout(db, { maxAttempts: options.maxAttempts ?? 5, lockoutSeconds: options.lockoutSeconds ?? 900 }, clock.now);
-  const refreshTokens = new RefreshTokens(db, TOKEN_CONFIG, clock.now);
+  const refreshTokens = new RefreshTokens(db, { ...TOKEN_CONFIG, refreshReuseIntervalSeconds: options.reuseIntervalSeconds ?? TOKEN_CONFIG.refreshReuseIntervalSeconds }, clock.now);
   const issuer = new AccessTokenIssuer(new FileKeyStore(keysDir), TOKEN_CONFIG, 300, clock.now);
   const sessions = new Sessions(refreshTokens, issuer);
   const login = new Login(db, hasher, lockout, sessions);

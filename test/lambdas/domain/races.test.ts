@@ -3,6 +3,7 @@
  * against dynalite's real conditional writes.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { PasswordCheck } from '../../../lambdas/domain/session-controls';
 import { getN, isDependencyFailure, keyOf } from '../../../lambdas/shared/dynamo';
 import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, ServiceUnavailableError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
 import { keys } from '../../../lambdas/shared/table-schema';
@@ -26,14 +27,23 @@ it('50 concurrent registrations of one email create exactly one user', async () 
   expect((await users.get(winner.id)).email).toBe('race@example.com');
 });
 
-it('20 concurrent refreshes with one token: exactly one succeeds', async () => {
-  const { registration, login, sessions } = await domain();
+it('20 concurrent refreshes with one token, reuse interval 0: exactly one succeeds', async () => {
+  const { registration, login, sessions } = await domain({ reuseIntervalSeconds: 0 });
   await registration.register({ email: 'refresh@example.com', password: PASSWORD });
   const pair = await login.login('refresh@example.com', PASSWORD);
   const results = await Promise.allSettled(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
   const ok = results.filter((r) => r.status === 'fulfilled');
   expect(ok).toHaveLength(1);
   for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(InvalidTokenError);
+});
+
+it('20 concurrent refreshes with one token within the reuse interval: all succeed, with one and the same successor', async () => {
+  const { registration, login, sessions } = await domain();
+  await registration.register({ email: 'refresh@example.com', password: PASSWORD });
+  const pair = await login.login('refresh@example.com', PASSWORD);
+  const results = await Promise.all(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
+  expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+  await expect(sessions.refresh(results[0]!.refreshToken)).resolves.toEqual(expect.objectContaining({ tokenType: 'Bearer' }));
 });
 
 it('N concurrent wrong-password logins below the limit count exactly N attempts', async () => {
@@ -101,6 +111,25 @@ it('a right password racing 40 wrong ones never gets past the budget and never l
   }
   expect(wrongChecked + more).toBeLessThanOrEqual(5);
   await expect(login.login('mixed@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+});
+
+it('40 concurrent wrong current passwords (password change, account deletion): at most LOGIN_MAX_ATTEMPTS bcrypt checks, and login is locked too', async () => {
+  const { registration, login, hasher, lockout, users } = await domain({ maxAttempts: 5 });
+  const user = await registration.register({ email: 'recheck@example.com', password: PASSWORD });
+  const account = (await users.accountById(user.id))!;
+  const check = new PasswordCheck(hasher, lockout);
+  const verify = jest.spyOn(hasher, 'verify');
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => check.verify(account, 'wrong-password-here')));
+  const reasons = results.map((r) => (r as PromiseRejectedResult).reason);
+  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError) && !dependencyFailure(e)).map(String)).toEqual([]);
+  const checked = reasons.filter((e) => e instanceof InvalidCredentialsError).length;
+  expect(verify).toHaveBeenCalledTimes(checked);
+  expect(checked).toBeGreaterThan(0);
+  expect(checked).toBeLessThanOrEqual(5);
+  // One budget per email: the right password is not checked any more, by the re-check or by login.
+  await expect(check.verify(account, PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+  await expect(login.login('recheck@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+  expect(verify).toHaveBeenCalledTimes(checked);
 });
 
 it('100 concurrent orders by one user: 100 stored, none lost', async () => {

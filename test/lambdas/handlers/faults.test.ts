@@ -18,7 +18,24 @@ import { context, proxyEvent, withCaller } from '../../support/events';
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
 /** Every handler that reads or writes DynamoDB. */
-const DYNAMO_HANDLERS = ['register', 'login', 'refresh', 'logout', 'profile', 'create-order', 'list-orders', 'list-users', 'set-user-role', 'delete-user'] as const;
+const DYNAMO_HANDLERS = [
+  'register',
+  'login',
+  'refresh',
+  'logout',
+  'profile',
+  'create-order',
+  'list-orders',
+  'list-users',
+  'set-user-role',
+  'delete-user',
+  'change-password',
+  'list-sessions',
+  'revoke-session',
+  'revoke-all-sessions',
+  'revoke-user-sessions',
+  'delete-profile',
+] as const;
 
 async function handlersAgainst(endpoint: string): Promise<Record<string, Handler>> {
   jest.resetModules();
@@ -43,6 +60,12 @@ function calls(h: Record<string, Handler>, ctx: (name: string) => Context | unde
     'list-users': withCaller(proxyEvent(), sub, 'admin'),
     'set-user-role': withCaller(proxyEvent({ httpMethod: 'PUT', json: { role: 'admin' }, pathParameters: { id: sub } }), sub, 'admin'),
     'delete-user': withCaller(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id: sub } }), sub, 'admin'),
+    'change-password': withCaller(json({ currentPassword: 'correct-horse-battery-staple', newPassword: 'another-horse-battery-staple' }), sub, 'user'),
+    'list-sessions': withCaller(proxyEvent(), sub, 'user'),
+    'revoke-session': withCaller(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id: sub } }), sub, 'user'),
+    'revoke-all-sessions': withCaller(json(undefined), sub, 'user'),
+    'revoke-user-sessions': withCaller(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id: sub } }), sub, 'admin'),
+    'delete-profile': withCaller(proxyEvent({ httpMethod: 'DELETE', json: { password: 'correct-horse-battery-staple' } }), sub, 'user'),
   };
   return DYNAMO_HANDLERS.map((name) => [name, () => h[name]!(events[name], ctx(name))]);
 }

@@ -72,6 +72,11 @@ describe('every function, fed secrets at DEBUG', () => {
     const refreshed = await call('refresh', post({ refreshToken: first.refreshToken }));
     expect(refreshed.statusCode).toBe(200);
     const second = JSON.parse(refreshed.body) as { accessToken: string; refreshToken: string };
+    // Within the reuse interval the rotated token gets the same successor again; once that one is used, it is reuse.
+    const replayed = await call('refresh', post({ refreshToken: first.refreshToken }));
+    expect(JSON.parse(replayed.body).refreshToken).toBe(second.refreshToken);
+    const third = await call('refresh', post({ refreshToken: second.refreshToken }));
+    expect(third.statusCode).toBe(200);
     expect((await call('refresh', post({ refreshToken: first.refreshToken }))).statusCode).toBe(401);
     expect((await call('logout', post({ refreshToken: second.refreshToken }))).statusCode).toBe(204);
     for (const [what, token] of [
@@ -81,6 +86,7 @@ describe('every function, fed secrets at DEBUG', () => {
       secrets.set(what, token).set(`${what} signature`, token.split('.')[2]!);
     }
     secrets.set('refresh token', first.refreshToken).set('rotated refresh token', second.refreshToken);
+    secrets.set('twice rotated refresh token', (JSON.parse(third.body) as { refreshToken: string }).refreshToken);
     secrets.set('refresh token hash', sha256(first.refreshToken)).set('rotated refresh token hash', sha256(second.refreshToken));
 
     const account = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: keys.account(EMAIL).pk }, sk: { S: 'ACCOUNT' } } }));
@@ -99,6 +105,17 @@ describe('every function, fed secrets at DEBUG', () => {
     await new Users(env.db).setRole(userId, 'admin');
     expect((await call('list-users', asAdmin(proxyEvent()))).statusCode).toBe(200);
     const user = (path: string) => ({ pathParameters: { id: userId }, path });
+    const NEW_PASSWORD = 'a brand new secret passphrase 44';
+    secrets.set('new password', NEW_PASSWORD);
+    expect((await call('list-sessions', asUser(proxyEvent()))).statusCode).toBe(200);
+    expect((await call('revoke-session', asUser({ ...proxyEvent({ httpMethod: 'DELETE' }), pathParameters: { id: '00000000-0000-4000-8000-000000000000' } }))).statusCode).toBe(404);
+    expect((await call('change-password', asUser(post({ currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD })))).statusCode).toBe(401);
+    const changed = await call('change-password', asUser(post({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, { 'User-Agent': 'secret-free client' })));
+    expect(changed.statusCode).toBe(200);
+    secrets.set('refresh token after password change', (JSON.parse(changed.body) as { refreshToken: string }).refreshToken);
+    expect((await call('revoke-all-sessions', asUser(post(undefined)))).statusCode).toBe(204);
+    expect((await call('revoke-user-sessions', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}/sessions`) }))).statusCode).toBe(204);
+    expect((await call('delete-profile', asUser({ ...post({ password: WRONG_PASSWORD }), httpMethod: 'DELETE' }))).statusCode).toBe(401);
     expect((await call('set-user-role', asAdmin({ ...post({ role: 'admin' }), ...user(`/api/users/${userId}/role`), httpMethod: 'PUT' }))).statusCode).toBe(200);
     expect((await call('delete-user', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}`) }))).statusCode).toBe(204);
 

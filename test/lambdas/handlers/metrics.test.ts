@@ -114,17 +114,21 @@ describe('the HTTP handlers', () => {
     expect(points).toEqual([]);
   });
 
-  it('count a refresh as TokenRefreshed and a reused refresh token as RefreshTokenReused', async () => {
+  it('count a refresh as TokenRefreshed, a replay within the interval as RefreshTokenReplayed, and reuse as RefreshTokenReused', async () => {
     const email = freshEmail();
     await register(email);
     const { refreshToken } = JSON.parse((await login(email)).body) as { refreshToken: string };
 
     const first = await metricsOf(() => h.refresh(post({ refreshToken })));
+    const replayed = await metricsOf(() => h.refresh(post({ refreshToken })));
+    await h.refresh(post({ refreshToken: JSON.parse(first.result.body).refreshToken }));
+    // Its successor is used now: this token is an older ancestor, which the interval does not cover.
     const again = await metricsOf(() => h.refresh(post({ refreshToken })));
     const unknown = await metricsOf(() => h.refresh(post({ refreshToken: 'A'.repeat(43) })));
 
-    expect([first.result.statusCode, again.result.statusCode, unknown.result.statusCode]).toEqual([200, 401, 401]);
+    expect([first.result.statusCode, replayed.result.statusCode, again.result.statusCode, unknown.result.statusCode]).toEqual([200, 200, 401, 401]);
     expect(counted(first.points)).toEqual(['TokenRefreshed']);
+    expect(counted(replayed.points)).toEqual(['RefreshTokenReplayed', 'TokenRefreshed']);
     expect(counted(again.points)).toEqual(['RefreshTokenReused']);
     expect(counted(unknown.points)).toEqual([]);
     expect(again.text).not.toContain(refreshToken);

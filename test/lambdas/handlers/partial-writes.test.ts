@@ -23,7 +23,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 let env: TestEnvironment;
 let proxy: DynamoProxy;
 let grants: TableAccessLog;
-const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser', Handler>;
+const h = {} as Record<'register' | 'login' | 'refresh' | 'profile' | 'createOrder' | 'listOrders' | 'listUsers' | 'deleteUser' | 'changePassword', Handler>;
 /** A real admin account: admin routes re-read their caller. */
 let adminId: string;
 
@@ -47,6 +47,7 @@ beforeAll(async () => {
     listOrders: await load('list-orders'),
     listUsers: await load('list-users'),
     deleteUser: await load('delete-user'),
+    changePassword: await load('change-password'),
   });
   grants = enforceTableGrants((await import('../../../lambdas/domain/from-env')).dbFromEnv());
 });
@@ -60,7 +61,7 @@ afterEach(() => {
 afterAll(async () => {
   await proxy.stop();
   // The check above was live: every handler's calls went through it.
-  const checked = (['register', 'login', 'refresh', 'profile', 'create-order', 'delete-user'] as const).map((name) => [name, (grants.counts[name]?.allowed ?? 0) > 0]);
+  const checked = (['register', 'login', 'refresh', 'profile', 'create-order', 'delete-user', 'change-password'] as const).map((name) => [name, (grants.counts[name]?.allowed ?? 0) > 0]);
   expect(checked.filter(([, seen]) => !seen)).toEqual([]);
 });
 
@@ -213,10 +214,52 @@ describe('refresh', () => {
     expect(response.statusCode).toBe(200);
     expect(proxy.faulted('lose-answer')).toBe(lostBefore + 1);
     expect(await liveTokensOf(family)).toHaveLength(1);
-    // The old token is spent (its reuse revokes the family); the new one was the live one.
-    expect((await h.refresh(post({ refreshToken: pair.refreshToken }))).statusCode).toBe(401);
+    // Within the reuse interval the old token answers the same successor: still one live token.
+    expect(body(await h.refresh(post({ refreshToken: pair.refreshToken }))).refreshToken).toBe(body(response).refreshToken);
     expect(await liveTokensOf(family)).toHaveLength(1);
-    expect((await h.refresh(post({ refreshToken: body(response).refreshToken }))).statusCode).toBe(401);
+    // After it, the old token is spent (its reuse revokes the family); the new one was the live one.
+    const later = Date.now() + 11_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      expect((await h.refresh(post({ refreshToken: pair.refreshToken }))).statusCode).toBe(401);
+      expect((await h.refresh(post({ refreshToken: body(response).refreshToken }))).statusCode).toBe(401);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+});
+
+describe('changing the password', () => {
+  it('keeps the old password working, with every session revoked, when the new hash cannot be stored; the retry succeeds', async () => {
+    const { id, email, password } = await register();
+    const first = body(await h.login(post({ email, password })));
+    proxy.inject({ operation: 'UpdateItem', when: (b) => /passwordHash/.test(b.UpdateExpression ?? ''), times: Infinity, fault: INTERNAL_ERROR });
+    const newPassword = strongPassword();
+    const change = () => h.changePassword(withCaller(post({ currentPassword: password, newPassword }), id, 'user'));
+
+    expectUnavailable(await change());
+    proxy.clear();
+
+    // Signed out everywhere already, but the password is unchanged: the same request again goes through.
+    expect((await h.refresh(post({ refreshToken: first.refreshToken }))).statusCode).toBe(401);
+    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    const retried = await change();
+    expect(retried.statusCode).toBe(200);
+    expect((await h.refresh(post({ refreshToken: body(retried).refreshToken }))).statusCode).toBe(200);
+    expect(body(await h.login(post({ email, password }))).error).toBe('invalid_credentials');
+  });
+
+  it('succeeds when the write of the new hash landed but its answer was lost', async () => {
+    const { id, email, password } = await register();
+    proxy.inject({ operation: 'UpdateItem', when: (b) => /passwordHash/.test(b.UpdateExpression ?? ''), fault: { kind: 'lose-answer' } });
+    const lostBefore = proxy.faulted('lose-answer');
+    const newPassword = strongPassword();
+
+    const response = await h.changePassword(withCaller(post({ currentPassword: password, newPassword }), id, 'user'));
+
+    expect(response.statusCode).toBe(200);
+    expect(proxy.faulted('lose-answer')).toBe(lostBefore + 1);
+    expect((await h.login(post({ email, password: newPassword }))).statusCode).toBe(200);
   });
 });
 

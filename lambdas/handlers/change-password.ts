@@ -1,0 +1,28 @@
+import { dbFromEnv, passwordCheckFromEnv, sessionsFromEnv } from '../domain/from-env';
+import { PasswordHasher } from '../domain/passwords';
+import { RefreshTokens } from '../domain/refresh-tokens';
+import { PasswordChange } from '../domain/session-controls';
+import { describeClient } from '../domain/sessions';
+import { Users } from '../domain/users';
+import { passwordConfig, refreshTokenConfig } from '../shared/config';
+import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const db = dbFromEnv();
+const hasher = new PasswordHasher(passwordConfig().bcryptCost);
+const change = new PasswordChange(
+  new Users(db),
+  hasher,
+  passwordCheckFromEnv(hasher),
+  new RefreshTokens(db, refreshTokenConfig()),
+  sessionsFromEnv(),
+  passwordConfig(),
+);
+const body = { currentPassword: str(), newPassword: str() };
+
+/** `POST /api/password`: checks the current password, stores the new one, revokes every session, answers a new pair. */
+export const handler = httpHandler(async (request) => {
+  const { sub } = callerOf(request.event);
+  const { currentPassword, newPassword } = parseBody(request.jsonBody(), body);
+  return jsonResponse(200, await change.change(sub, currentPassword, newPassword, describeClient(request.header('user-agent'))));
+});

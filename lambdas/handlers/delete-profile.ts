@@ -1,0 +1,19 @@
+import { dbFromEnv, passwordCheckFromEnv } from '../domain/from-env';
+import { PasswordHasher } from '../domain/passwords';
+import { AccountDeletion } from '../domain/session-controls';
+import { Users } from '../domain/users';
+import { passwordConfig } from '../shared/config';
+import { callerOf, httpHandler, noContent } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const hasher = new PasswordHasher(passwordConfig().bcryptCost);
+const deletion = new AccountDeletion(new Users(dbFromEnv()), passwordCheckFromEnv(hasher));
+const body = { password: str() };
+
+/** `DELETE /api/profile`: the caller deletes their own account (password required), as an admin delete does. */
+export const handler = httpHandler(async (request) => {
+  const { sub } = callerOf(request.event);
+  const { password } = parseBody(request.jsonBody(), body);
+  await deletion.deleteOwn(sub, password);
+  return noContent();
+});
