@@ -19,10 +19,10 @@
  * parent token (which only its holder has) and the salt (which only the
  * table has), so a table leak alone yields no usable token.
  */
-import { GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { RefreshTokenConfig } from '../shared/config';
-import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
+import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, partitionPages, putNew, S, type Db } from '../shared/dynamo';
 import { InvalidTokenError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
@@ -353,22 +353,8 @@ export class RefreshTokens {
     // User ids are UUIDs; anything else (a key DynamoDB would refuse as too long, say) has no sessions.
     if (!UUID.test(userId)) return [];
     const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.db.client.send(
-        new QueryCommand({
-          TableName: this.db.tableName,
-          // A user's families have a partition of their own (FAMILY#<userId>): every item in it is a session.
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: names(),
-          ExpressionAttributeValues: { ':pk': S(keys.familyPartition(userId)) },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    // A user's families have a partition of their own (FAMILY#<userId>): every item in it is a session.
+    for await (const page of partitionPages(this.db, keys.familyPartition(userId), { consistent: true })) items.push(...page);
     return items;
   }
 

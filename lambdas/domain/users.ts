@@ -12,7 +12,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
+import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, partitionPages, putNew, S, type Db, type Item } from '../shared/dynamo';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Role } from '../shared/routes';
 import { keys, TABLE } from '../shared/table-schema';
@@ -245,26 +245,12 @@ export class Users {
   /** Deletes the user's refresh families and orders (a partition each), then the pointer. */
   private async deleteChildren(id: string): Promise<void> {
     for (const partition of [keys.familyPartition(id), keys.orderPartition(id)]) {
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await this.db.client.send(
-          new QueryCommand({
-            TableName: this.db.tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: names({ '#sk': TABLE.sortKey }),
-            ExpressionAttributeValues: { ':pk': S(partition) },
-            ProjectionExpression: '#pk, #sk',
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
+      for await (const page of partitionPages(this.db, partition, { keysOnly: true })) {
         await batchWrite(
           this.db,
-          (page.Items ?? []).map((item) => ({
-            DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } },
-          })),
+          page.map((item) => ({ DeleteRequest: { Key: { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! } } })),
         );
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
     }
     await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)) }));
   }

@@ -2,7 +2,7 @@
  * The DynamoDB client, created once per cold start, and the line between a
  * dependency failure (503, retry) and a bug (500).
  */
-import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TableConfig } from './config';
 import { ServiceUnavailableError } from './errors';
 import { TABLE } from './table-schema';
@@ -157,4 +157,28 @@ export async function batchWrite(db: Db, requests: WriteRequest[]): Promise<void
       pending = out.UnprocessedItems?.[db.tableName] ?? [];
     }
   }
+}
+
+/**
+ * Every item of one partition, a page at a time: a user's refresh families or
+ * orders, each a partition of its own. `keysOnly` fetches just the key (what
+ * a delete needs).
+ */
+export async function* partitionPages(db: Db, pk: string, options: { keysOnly?: boolean; consistent?: boolean } = {}): AsyncGenerator<Item[]> {
+  let startKey: Item | undefined;
+  do {
+    const page = await db.client.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: names(options.keysOnly ? { '#sk': TABLE.sortKey } : {}),
+        ExpressionAttributeValues: { ':pk': S(pk) },
+        ...(options.keysOnly ? { ProjectionExpression: '#pk, #sk' } : {}),
+        ...(options.consistent ? { ConsistentRead: true } : {}),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    yield page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
