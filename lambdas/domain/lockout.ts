@@ -17,7 +17,7 @@
  * erase a failure still in flight. Earlier failures of the window keep
  * counting until it lapses.
  */
-import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type UpdateItemCommandInput, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { LockoutConfig } from '../shared/config';
 import { getN, isConditionalCheckFailure, ITEM_ABSENT, keyOf, N, names, type Db, type Item } from '../shared/dynamo';
 import { ServiceUnavailableError, TooManyAttemptsError } from '../shared/errors';
@@ -129,41 +129,35 @@ export class Lockout {
   /** The slot number this increment took (1-based), or undefined if the window is full or lapsed. */
   private async tryIncrement(key: Item): Promise<number | undefined> {
     const nowSeconds = Math.floor(this.now() / 1000);
-    try {
-      const out = await this.db.client.send(
-        new UpdateItemCommand({
-          TableName: this.db.tableName,
-          Key: key,
-          UpdateExpression: 'ADD attempts :one SET #ttl = :exp',
-          // A new item, or a live window with a free slot. Items written before `attempts` existed count from zero.
-          ConditionExpression: `${ITEM_ABSENT} OR (#ttl > :now AND (attribute_not_exists(attempts) OR attempts < :max))`,
-          ExpressionAttributeNames: names({ '#ttl': TABLE.ttlAttribute }),
-          ExpressionAttributeValues: { ':one': N(1), ':exp': N(nowSeconds + this.config.lockoutSeconds), ':now': N(nowSeconds), ':max': N(this.config.maxAttempts) },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return getN(out.Attributes, 'attempts') ?? 1;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return undefined;
-      throw error;
-    }
+    const out = await this.updateIf({
+      Key: key,
+      UpdateExpression: 'ADD attempts :one SET #ttl = :exp',
+      // A new item, or a live window with a free slot. Items written before `attempts` existed count from zero.
+      ConditionExpression: `${ITEM_ABSENT} OR (#ttl > :now AND (attribute_not_exists(attempts) OR attempts < :max))`,
+      ExpressionAttributeNames: names({ '#ttl': TABLE.ttlAttribute }),
+      ExpressionAttributeValues: { ':one': N(1), ':exp': N(nowSeconds + this.config.lockoutSeconds), ':now': N(nowSeconds), ':max': N(this.config.maxAttempts) },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return out && (getN(out.Attributes, 'attempts') ?? 1);
   }
 
   /** Starts a new window holding this one attempt, if the old window is over; undefined if someone got there first. */
   private async tryRestart(key: Item): Promise<number | undefined> {
     const nowSeconds = Math.floor(this.now() / 1000);
+    const out = await this.updateIf({
+      Key: key,
+      UpdateExpression: 'SET attempts = :one, #ttl = :exp',
+      ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :now',
+      ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+      ExpressionAttributeValues: { ':one': N(1), ':exp': N(nowSeconds + this.config.lockoutSeconds), ':now': N(nowSeconds) },
+    });
+    return out && 1;
+  }
+
+  /** A conditional update of the lock item; undefined when its condition did not hold (a lost race). */
+  private async updateIf(input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<UpdateItemCommandOutput | undefined> {
     try {
-      await this.db.client.send(
-        new UpdateItemCommand({
-          TableName: this.db.tableName,
-          Key: key,
-          UpdateExpression: 'SET attempts = :one, #ttl = :exp',
-          ConditionExpression: 'attribute_not_exists(#ttl) OR #ttl <= :now',
-          ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-          ExpressionAttributeValues: { ':one': N(1), ':exp': N(nowSeconds + this.config.lockoutSeconds), ':now': N(nowSeconds) },
-        }),
-      );
-      return 1;
+      return await this.db.client.send(new UpdateItemCommand({ TableName: this.db.tableName, ...input }));
     } catch (error) {
       if (isConditionalCheckFailure(error)) return undefined;
       throw error;
