@@ -8,7 +8,7 @@ import { ADMIN, ALICE, login, startTestStack, type RunningStack } from '../suppo
 let running: RunningStack;
 
 beforeAll(async () => {
-  running = await startTestStack({ ACCESS_TOKEN_TTL_SECONDS: '1', CLOCK_TOLERANCE_SECONDS: '0', AUTHORIZER_CACHE_TTL_SECONDS: '300' });
+  running = await startTestStack({ ACCESS_TOKEN_TTL_SECONDS: '3', CLOCK_TOLERANCE_SECONDS: '0', AUTHORIZER_CACHE_TTL_SECONDS: '300' });
 });
 
 afterAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 it('refuses a token that expired after its authorizer decision was cached', async () => {
   const { accessToken } = await login(running.api, ALICE.email, ALICE.password);
   expect((await running.api('GET', '/api/profile', { token: accessToken })).status).toBe(200);
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  await new Promise((resolve) => setTimeout(resolve, 3100));
   const before = running.stack.gateway.stats.authorizerCacheHits;
   const response = await running.api('GET', '/api/profile', { token: accessToken });
   // The gateway served the cached Allow...
@@ -35,7 +35,7 @@ it('refuses an expired admin token behind a cached Allow on every admin route', 
   const { accessToken } = await login(running.api, ADMIN.email, ADMIN.password);
   const someone = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
   expect((await running.api('GET', '/api/users', { token: accessToken })).status).toBe(200);
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  await new Promise((resolve) => setTimeout(resolve, 3100));
   const before = running.stack.gateway.stats.authorizerCacheHits;
   const responses = [
     await running.api('GET', '/api/admin', { token: accessToken }),
