@@ -11,7 +11,7 @@ import jestConfig from './jest.config.cjs';
  */
 export const MODULES = {
   verifier: ['lambdas/tokens/access-token-verifier.ts', ['test/lambdas/tokens/access-token-verifier.test.ts', 'test/lambdas/tokens/access-tokens.test.ts']],
-  policy: ['lambdas/authorizer/policy.ts', ['test/lambdas/authorizer/policy.test.ts', 'test/lambdas/authorizer/authorizer.test.ts']],
+  policy: ['lambdas/authorizer/policy.ts', ['test/lambdas/authorizer/policy.test.ts', 'test/lambdas/authorizer/policy-document.test.ts', 'test/lambdas/authorizer/authorizer.test.ts']],
   'verified-token-cache': [
     'lambdas/authorizer/verified-token-cache.ts',
     ['test/lambdas/authorizer/verified-token-cache.test.ts', 'test/lambdas/authorizer/cached-decisions.test.ts'],
@@ -55,7 +55,7 @@ export default {
       testMatch: tests.map((t) => `<rootDir>/${t}`),
       collectCoverage: false,
       coverageThreshold: undefined,
-      setupFilesAfterEnv: ['<rootDir>/scripts/mutation-retries.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/scripts/mutation-setup.cjs'],
       ...(unrelated.length > 0 ? { testNamePattern: `^(?!.*(?:${unrelated.map(escape).join('|')}))` } : {}),
     },
   },

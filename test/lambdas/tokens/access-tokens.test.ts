@@ -670,6 +670,15 @@ describe('AccessTokenVerifier edges that mutation testing found untested', () =>
     expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
   });
 
+  it.each([
+    ['four segments', (h: string) => `${h}.${h}.${h}.${h}`],
+    ['no dot at all', (h: string) => `${h}A`],
+  ])('counts a token of %s as malformed (not a compact JWS), even when a readable alg-none header is in it', async (_name, shape) => {
+    // The reason is the AuthorizerRejected breakdown operators read (docs/operations.md): malformed, not bad_header.
+    const noneHeader = b64(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: key.kid }));
+    expect((await refusal(shape(noneHeader))).reason).toBe('malformed');
+  });
+
   it('refuses a signed payload naming role twice after an array and a nested object', async () => {
     const claims = JSON.stringify(goodClaims({ groups: ['a', ['b']], meta: { role: 'admin' } })).replace(/}$/, ',"role":"admin"}');
     expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
