@@ -153,3 +153,21 @@ it('the conditional write alone keeps an email unique when every racer passed th
   for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(EmailTakenError);
   expect((await users.list({ limit: 100 })).users).toHaveLength(1);
 });
+
+it('40 concurrent wrong passwords the moment a lock lapses: a new window, and again at most LOGIN_MAX_ATTEMPTS checks', async () => {
+  // Every racer sees the old window over, so all of them try to start the new one: one does, the rest must count in it.
+  const { registration, login, hasher, clock } = await domain({ maxAttempts: 5, lockoutSeconds: 60 });
+  await registration.register({ email: 'lapse@example.com', password: PASSWORD });
+  for (let i = 0; i < 5; i++) await expect(login.login('lapse@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await expect(login.login('lapse@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+  clock.advance(61_000);
+  const verify = jest.spyOn(hasher, 'verify');
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => login.login('lapse@example.com', 'wrong-password-here')));
+  const reasons = results.map((r) => (r as PromiseRejectedResult).reason);
+  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError) && !dependencyFailure(e)).map(String)).toEqual([]);
+  const checked = reasons.filter((e) => e instanceof InvalidCredentialsError).length;
+  expect(verify).toHaveBeenCalledTimes(checked);
+  expect(checked).toBeGreaterThan(0);
+  expect(checked).toBeLessThanOrEqual(5);
+  await expect(login.login('lapse@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+});
