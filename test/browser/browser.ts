@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestStack, type RunningStack } from '../support/local-stack';
+import type { PageGlobals } from './page-globals';
 import { screenshotDir } from './paths';
 
 export interface BrowserRun {
@@ -43,7 +44,7 @@ export async function newProfile(run: BrowserRun): Promise<{ context: BrowserCon
 export async function openDemo(run: BrowserRun, context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   await page.goto(run.demoUrl);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'Loading…');
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('status')?.textContent !== 'Loading…');
   return page;
 }
 
@@ -62,6 +63,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Makes the stored pair look about to expire in every tab of the profile (the server still takes it). */
 export async function expireStoredToken(page: Page): Promise<void> {
   await page.evaluate(() => {
+    const { localStorage } = globalThis as unknown as PageGlobals;
     const tokens = JSON.parse(localStorage.getItem('wristband.tokens') ?? 'null');
     localStorage.setItem('wristband.tokens', JSON.stringify({ ...tokens, expiresAt: Date.now() - 1 }));
   });
@@ -77,7 +79,7 @@ export async function reloadAtOnce(pages: readonly Page[]): Promise<void> {
   await Promise.all(
     pages.map((page) =>
       page.evaluate((when) => {
-        setTimeout(() => document.getElementById('reload')?.click(), when - Date.now());
+        setTimeout(() => (globalThis as unknown as PageGlobals).document.getElementById('reload')?.click(), when - Date.now());
       }, at),
     ),
   );

@@ -3,6 +3,7 @@
  * admin panel's visibility and the API's 403 behind it, two tabs refreshing at one moment, and a logout
  * in one tab signing out the other. Screenshots of each main screen go to artifacts/screenshots/.
  */
+import type { PageGlobals } from './page-globals';
 import { ADMIN, ALICE, strongPassword, uniqueEmail } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
 
@@ -133,7 +134,7 @@ it('is usable from the keyboard: tab to the fields, Enter submits, focus is visi
   await signedInAs(page, ALICE.email);
 
   await page.locator('#reload').focus();
-  const outline = await page.locator('#reload').evaluate((el) => getComputedStyle(el).outlineStyle);
+  const outline = await page.locator('#reload').evaluate((el) => (globalThis as unknown as PageGlobals).getComputedStyle(el).outlineStyle);
   expect(outline).not.toBe('none');
   await context.close();
 });

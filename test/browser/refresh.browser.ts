@@ -3,6 +3,7 @@
  * refresh tokens (REFRESH_REUSE_INTERVAL_SECONDS=0): a refresh token spent twice revokes the session, so
  * two tabs stay signed in only if the client's Web Lock makes the second tab reuse the first one's pair.
  */
+import type { PageGlobals } from './page-globals';
 import { ALICE } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, signedInAs, startBrowserRun, type BrowserRun } from './browser';
 
@@ -38,7 +39,7 @@ it('keeps working past the access token exp: a silent refresh happened', async (
 
   await page.locator('#orders li', { hasText: sku }).waitFor();
   expect(refreshes()).toBeGreaterThanOrEqual(1);
-  await page.waitForFunction((jti) => !document.getElementById('claims')?.textContent?.includes(jti), first.jti);
+  await page.waitForFunction((jti) => !(globalThis as unknown as PageGlobals).document.getElementById('claims')?.textContent?.includes(jti), first.jti);
   expect((await claims(page)).exp).toBeGreaterThan(first.exp);
   await signedInAs(page, ALICE.email);
   expect(await page.locator('#error').isHidden()).toBe(true);
