@@ -1,5 +1,5 @@
 /**
- * Refresh in the browser, on a stack with 2-second access tokens, no clock tolerance and strict single-use
+ * Refresh in the browser, on a stack with 4-second access tokens, no clock tolerance and strict single-use
  * refresh tokens (REFRESH_REUSE_INTERVAL_SECONDS=0): a refresh token spent twice revokes the session, so
  * two tabs stay signed in only if the client's Web Lock makes the second tab reuse the first one's pair.
  */
@@ -7,7 +7,7 @@ import type { PageGlobals } from './page-globals';
 import { ALICE } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, signedInAs, startBrowserRun, type BrowserRun } from './browser';
 
-const ACCESS_TOKEN_TTL_SECONDS = 2;
+const ACCESS_TOKEN_TTL_SECONDS = 4;
 let run: BrowserRun;
 
 beforeAll(async () => {
