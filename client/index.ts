@@ -57,7 +57,10 @@ export interface ClientOptions {
   readonly storage?: TokenStorage;
   /** Refresh this many seconds before `exp` (at most half the token's lifetime). Default 30. */
   readonly refreshLeewaySeconds?: number;
-  /** BroadcastChannel and Web Lock name; `false` turns both off. Default `wristband`. */
+  /**
+   * BroadcastChannel and Web Lock name; `false` turns both off. Default: `wristband` in a page, off
+   * elsewhere (in Node, clients of one process are usually different users, not tabs of one).
+   */
   readonly channel?: string | false;
   readonly fetch?: typeof fetch;
 }
@@ -138,7 +141,7 @@ export function createClient(options: ClientOptions) {
   const storage = options.storage ?? memoryStorage();
   const leewayMs = (options.refreshLeewaySeconds ?? 30) * 1000;
   const send = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
-  const name = options.channel === false ? undefined : (options.channel ?? 'wristband');
+  const name = options.channel === false ? undefined : (options.channel ?? ('document' in globalThis ? 'wristband' : undefined));
   const locks = (globalThis as unknown as { navigator?: { locks?: Locks } }).navigator?.locks;
   const Broadcast = (globalThis as unknown as { BroadcastChannel?: new (name: string) => Channel }).BroadcastChannel;
   const channel = name && Broadcast ? new Broadcast(name) : undefined;
@@ -195,10 +198,19 @@ export function createClient(options: ClientOptions) {
     return inflight;
   }
 
-  /** A pair that is not about to expire, refreshing first when it is; null when signed out. */
+  /**
+   * A pair that is not about to expire, refreshing first when it is; null when signed out. A refresh that
+   * fails for another reason than a 401 (503, network) leaves the old token in use while it lasts.
+   */
   async function freshTokens(): Promise<Tokens | null> {
     const tokens = await storage.get();
-    return tokens && stale(tokens) ? refreshFrom(tokens) : tokens;
+    if (!tokens || !stale(tokens)) return tokens;
+    try {
+      return await refreshFrom(tokens);
+    } catch (error) {
+      if ((error instanceof WristbandError && error.status === 401) || Date.now() >= tokens.expiresAt) throw error;
+      return tokens;
+    }
   }
 
   const withToken = (init: RequestInit, tokens: Tokens | null): RequestInit => {
@@ -214,7 +226,10 @@ export function createClient(options: ClientOptions) {
    * must be replayable (a string, FormData, Blob...; not a stream).
    */
   async function authFetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const url = /^https?:/.test(path) ? path : base + path;
+    // The token goes to this API only: a URL elsewhere, or a path without its leading slash (which would
+    // extend the host name), would hand it to someone else.
+    const url = path.startsWith(`${base}/`) ? path : /^\/(?!\/)/.test(path) ? base + path : undefined;
+    if (!url) throw new TypeError(`wristband fetch: ${JSON.stringify(path)} is not a path of the API (${base}), such as /api/orders`);
     const tokens = await freshTokens();
     const response = await send(url, withToken(init, tokens));
     if (response.status !== 401 || !tokens) return response;

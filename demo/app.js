@@ -101,7 +101,9 @@ function userRow(user) {
   select.setAttribute('aria-label', `Role of ${user.email}`);
   for (const role of ['user', 'admin']) select.append(new Option(role, role, false, role === user.role));
   select.addEventListener('change', () => attempt(async () => {
-    await client.request('PUT', `/api/users/${encodeURIComponent(user.id)}/role`, { role: select.value });
+    $('admin-status').textContent = '';
+    const { user: changed } = await client.request('PUT', `/api/users/${encodeURIComponent(user.id)}/role`, { role: select.value });
+    $('admin-status').textContent = `${changed.email} is now ${changed.role === 'admin' ? 'an admin' : 'a user'}.`;
   }, $('admin-error')));
   const roleCell = document.createElement('td');
   roleCell.append(select);

@@ -3,6 +3,7 @@
  * admin panel's visibility and the API's 403 behind it, two tabs refreshing at one moment, and a logout
  * in one tab signing out the other. Screenshots of each main screen go to artifacts/screenshots/.
  */
+import { decodeClaims } from '../../client';
 import type { PageGlobals } from './page-globals';
 import { ADMIN, ALICE, strongPassword, uniqueEmail } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
@@ -76,7 +77,10 @@ it('hides the admin panel from alice, and forcing it open shows the API 403 mess
   await context.close();
 });
 
-it('shows the admin panel to the admin, with the users and their roles', async () => {
+it('shows the admin panel to the admin, with the users and their roles, and changes a role', async () => {
+  const email = uniqueEmail('promoted');
+  const password = strongPassword();
+  expect((await run.running.api('POST', '/register', { body: { email, password } })).status).toBe(201);
   const { context } = await newProfile(run);
   const page = await openDemo(run, context);
   await logIn(page, ADMIN.email, ADMIN.password);
@@ -85,6 +89,12 @@ it('shows the admin panel to the admin, with the users and their roles', async (
   expect(await page.getByLabel(`Role of ${ALICE.email}`).inputValue()).toBe('user');
   expect(await page.locator('#admin-error').isHidden()).toBe(true);
   await screenshot(page, '05-admin-panel');
+
+  await page.getByLabel(`Role of ${email}`).selectOption('admin');
+
+  await page.locator('#admin-status', { hasText: `${email} is now an admin.` }).waitFor();
+  const login = await run.running.api('POST', '/login', { body: { email, password } });
+  expect(decodeClaims(login.json.accessToken).role).toBe('admin');
   await context.close();
 });
 

@@ -202,6 +202,34 @@ describe('refresh', () => {
     expect(await storage.get()).toBeNull();
   });
 
+  it('keeps a still-valid token when a proactive refresh fails with another status than 401', async () => {
+    // A proxy that garbles /refresh: the API answers 415, as it would a 503 or a WAF 429.
+    const { client, storage, count } = recordedClient({}, (url, init) => (url.endsWith('/refresh') ? { ...init, headers: { 'Content-Type': 'text/plain' } } : init));
+    const tokens = await client.login(ALICE.email, ALICE.password);
+    await storage.set({ ...tokens, issuedAt: Date.now() - 890_000, expiresAt: Date.now() + 10_000 }); // 10 s left: refresh due
+
+    const response = await client.fetch('/api/profile');
+
+    expect([response.status, count('/refresh')]).toEqual([200, 1]);
+    expect(await storage.get()).toEqual(expect.objectContaining({ refreshToken: tokens.refreshToken }));
+    await storage.set({ ...tokens, expiresAt: Date.now() - 1 }); // past exp: the error is the answer
+    const error = await rejected(client.profile());
+    expect([error.status, error.code]).toEqual([415, 'unsupported_media_type']);
+  });
+
+  it('sends the token to the API only: another origin, or a path that would extend the host name, is refused', async () => {
+    const { client, sent } = recordedClient();
+    await client.login(ALICE.email, ALICE.password);
+    const before = sent.length;
+
+    for (const target of ['https://example.com/api/profile', '//example.com/api/profile', '.example.com/api/profile', 'api/profile', `${running.stack.url}.example.com/x`]) {
+      await expect(client.fetch(target)).rejects.toThrow(/is not a path of the API/);
+    }
+
+    expect(sent.length).toBe(before);
+    expect((await client.fetch(`${running.stack.url}/api/profile`)).status).toBe(200);
+  });
+
   it('never puts a token in a URL', async () => {
     const { client, storage, sent } = recordedClient();
     const first = await client.login(ALICE.email, ALICE.password);
@@ -269,6 +297,34 @@ describe('session controls', () => {
 });
 
 describe('other tabs', () => {
+  it('in Node, clients broadcast nothing by default: one user logging out leaves the others alone', async () => {
+    const listener = new BroadcastChannel('wristband');
+    const heard: unknown[] = [];
+    listener.onmessage = (event) => heard.push((event as { data: unknown }).data);
+    const one = createClient({ baseUrl: running.stack.url });
+    const other = createClient({ baseUrl: running.stack.url });
+    try {
+      await one.login(ALICE.email, ALICE.password);
+      await other.login(ADMIN.email, ADMIN.password);
+      await one.logout();
+      // A marker sent after the logout: once it has arrived, a broadcast of the logout would have too.
+      const marker = new BroadcastChannel('wristband');
+      const arrived = new Promise<void>((resolve) => {
+        listener.onmessage = (event) => ((event as { data: unknown }).data === 'marker' ? resolve() : heard.push((event as { data: unknown }).data));
+      });
+      marker.postMessage('marker');
+      await arrived;
+      marker.close();
+
+      expect(heard).toEqual([]);
+      expect((await other.profile()).email).toBe(ADMIN.email);
+    } finally {
+      listener.close();
+      one.close();
+      other.close();
+    }
+  });
+
   it('a logout broadcast signs out a client that kept its own session in memory, on the server too', async () => {
     const channel = `wristband-test-${Math.random()}`;
     const tabA = createClient({ baseUrl: running.stack.url, channel });
