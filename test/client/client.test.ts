@@ -297,6 +297,38 @@ describe('session controls', () => {
 });
 
 describe('other tabs', () => {
+  it('two tabs sharing one stored pair, with a Web Lock, spend the refresh token once: the waiting tab re-reads', async () => {
+    // The Web Locks API as a browser gives it to the tabs of one origin (Node 20 has none): one holder per name, FIFO.
+    const held = new Map<string, Promise<unknown>>();
+    const locks = {
+      request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+        const run = (held.get(name) ?? Promise.resolve()).then(callback);
+        held.set(name, run.catch(() => undefined));
+        return run;
+      },
+    };
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    const shared = memoryStorage(); // as localStorage: one store, both tabs
+    const channel = `wristband-test-${Math.random()}`;
+    const tabA = recordedClient({ storage: shared, channel });
+    const tabB = recordedClient({ storage: shared, channel });
+    try {
+      await tabA.client.login(ALICE.email, ALICE.password);
+      await expireLocally(shared);
+
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? tabA : tabB).client.fetch('/api/profile')));
+
+      expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+      expect(tabA.count('/refresh') + tabB.count('/refresh')).toBe(1);
+      await expireLocally(shared);
+      expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
+    } finally {
+      tabA.client.close();
+      tabB.client.close();
+      Reflect.deleteProperty(globalThis, 'navigator');
+    }
+  });
+
   it('in Node, clients broadcast nothing by default: one user logging out leaves the others alone', async () => {
     const listener = new BroadcastChannel('wristband');
     const heard: unknown[] = [];
