@@ -28,6 +28,7 @@ import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 import { rateLimiterFromEnv } from './rate-limit';
+import { withDemoPage } from './static';
 
 export const DEMO_ACCOUNTS = [
   { email: 'alice@example.com', password: 'alice-local-pass', role: 'user', name: 'Alice' },
@@ -113,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     // Node refuses headers over 16 KiB by itself: let larger ones reach the gateway, which refuses header values over
     // API Gateway's 10,240 bytes the way API Gateway does (local/aws-limits.ts).
-    const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, gateway.listener);
+    const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, withDemoPage(gateway.listener));
     // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
     server.keepAliveTimeout = 1000;
     await listen(server, options.port, options.host ?? '127.0.0.1');
