@@ -8,6 +8,8 @@
  * read again, so a tab that waited uses the pair another tab just obtained instead of spending the old one.
  */
 
+import type { ErrorCode, FieldProblem } from '../lambdas/shared/errors';
+
 /** What the client keeps: the pair, and when (local clock) the access token stops working. */
 export interface Tokens {
   readonly accessToken: string;
@@ -65,15 +67,18 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** The contract's error codes (types only: nothing of the server is bundled), or `http_error` for an answer without one. */
+export type ClientErrorCode = ErrorCode | 'http_error';
+
 /** An answer that was not a success: the contract's `error` code, `message`, and `Retry-After` in seconds. */
 export class WristbandError extends Error {
   override readonly name = 'WristbandError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ClientErrorCode,
     message: string,
     readonly retryAfter?: number,
-    readonly details?: readonly { field: string; message: string }[],
+    readonly details?: readonly FieldProblem[],
   ) {
     super(message);
   }
@@ -129,7 +134,7 @@ interface Channel {
 
 /** A response turned into a WristbandError. */
 async function failure(response: Response): Promise<WristbandError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: string; message?: string; details?: { field: string; message: string }[] };
+  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string; details?: FieldProblem[] };
   const retry = Number(response.headers.get('Retry-After'));
   return new WristbandError(response.status, body.error ?? 'http_error', body.message ?? `HTTP ${response.status}`, retry > 0 ? retry : undefined, body.details);
 }
