@@ -8,6 +8,8 @@
  * read again, so a tab that waited uses the pair another tab just obtained instead of spending the old one.
  */
 
+import type { ErrorCode, FieldProblem } from '../lambdas/shared/errors';
+
 /** What the client keeps: the pair, and when (local clock) the access token stops working. */
 export interface Tokens {
   readonly accessToken: string;
@@ -65,15 +67,18 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** The contract's error codes (types only: nothing of the server is bundled), or `http_error` for an answer without one. */
+export type ClientErrorCode = ErrorCode | 'http_error';
+
 /** An answer that was not a success: the contract's `error` code, `message`, and `Retry-After` in seconds. */
 export class WristbandError extends Error {
   override readonly name = 'WristbandError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ClientErrorCode,
     message: string,
     readonly retryAfter?: number,
-    readonly details?: readonly { field: string; message: string }[],
+    readonly details?: readonly FieldProblem[],
   ) {
     super(message);
   }
@@ -129,7 +134,7 @@ interface Channel {
 
 /** A response turned into a WristbandError. */
 async function failure(response: Response): Promise<WristbandError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: string; message?: string; details?: { field: string; message: string }[] };
+  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string; details?: FieldProblem[] };
   const retry = Number(response.headers.get('Retry-After'));
   return new WristbandError(response.status, body.error ?? 'http_error', body.message ?? `HTTP ${response.status}`, retry > 0 ? retry : undefined, body.details);
 }
@@ -222,7 +227,8 @@ export function createClient(options: ClientOptions) {
   /**
    * fetch with the access token: refreshed shortly before `exp`, and once more after a 401 (the gateway
    * answers an expired token with a bare `Bearer` challenge, so any 401 on a request that carried a token
-   * counts), then the request is sent once more. A second 401 is returned as it is. A body sent twice
+   * counts, but a wrong password's `invalid_credentials`), then the request is sent once more. A second 401
+   * is returned as it is. A body sent twice
    * must be replayable (a string, FormData, Blob...; not a stream).
    */
   async function authFetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -233,6 +239,9 @@ export function createClient(options: ClientOptions) {
     const tokens = await freshTokens();
     const response = await send(url, withToken(init, tokens));
     if (response.status !== 401 || !tokens) return response;
+    // A wrong current password (password change, account deletion) is a 401 too: sending it again would
+    // only spend another attempt of the login lockout.
+    if (((await response.clone().json().catch(() => ({}))) as { error?: string }).error === 'invalid_credentials') return response;
     const next = await refreshFrom(tokens).catch(() => null);
     return next ? send(url, withToken(init, next)) : response;
   }
@@ -292,6 +301,11 @@ export function createClient(options: ClientOptions) {
     /** Signs out every session of the user, this one included. */
     async revokeAllSessions(): Promise<void> {
       await call<void>('POST', '/api/sessions/revoke-all');
+      await store(null, 'signedOut');
+    },
+    /** Deletes the account (its password required), its sessions and orders; signs out here and in other tabs. */
+    async deleteAccount(password: string): Promise<void> {
+      await call<void>('DELETE', '/api/profile', { password });
       await store(null, 'signedOut');
     },
     /** Every other session is revoked; the answer is this client's new pair. */

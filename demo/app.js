@@ -13,7 +13,9 @@ function say(element, error) {
     element.textContent = '';
     return;
   }
-  const details = error instanceof WristbandError && error.details ? ` (${error.details.map((d) => `${d.field}: ${d.message}`).join('; ')})` : '';
+  // The contract's message names the first problem; the details add any others.
+  const others = error instanceof WristbandError && error.details ? error.details.map((d) => `${d.field}: ${d.message}`).filter((d) => !error.message.includes(d)) : [];
+  const details = others.length ? ` (${others.join('; ')})` : '';
   element.textContent = error instanceof WristbandError ? error.message + details : 'The API could not be reached. Is the local stack running?';
   element.hidden = false;
 }

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       `wristband ${VERSION} local stack listening on ${stack.url}`,
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
+      `  demo:     ${stack.url}/demo/ (the demo page, on wristband/client)`,
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
       stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',

@@ -4,6 +4,7 @@
  * in one tab signing out the other. Screenshots of each main screen go to artifacts/screenshots/.
  */
 import { decodeClaims } from '../../client';
+import { ERRORS } from '../../lambdas/shared/errors';
 import type { PageGlobals } from './page-globals';
 import { ADMIN, ALICE, strongPassword, uniqueEmail } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
@@ -50,7 +51,8 @@ it('registers with a readable error first, then signs the new user in', async ()
 
   const alert = page.getByRole('alert').first();
   await alert.waitFor();
-  expect(await alert.textContent()).toMatch(/password/i);
+  const contract = await run.running.api('POST', '/register', { body: { email: uniqueEmail('browser'), password: 'too-short' } });
+  expect(await alert.textContent()).toBe(contract.json.message); // the contract's message, word for word
   await screenshot(page, '03-register-error');
 
   await form.getByLabel('Password').fill(strongPassword());
@@ -71,7 +73,7 @@ it('hides the admin panel from alice, and forcing it open shows the API 403 mess
 
   const message = page.locator('#admin-error');
   await message.waitFor();
-  expect(await message.textContent()).toBe('Your role may not use this route.');
+  expect(await message.textContent()).toBe(ERRORS.forbidden.message);
   expect(await page.locator('#users tbody tr').count()).toBe(0);
   await screenshot(page, '04-admin-forced-403');
   await context.close();
@@ -115,6 +117,30 @@ it('two tabs refreshing at the same moment both stay signed in (default grace in
     expect(await tab.locator('#error').isHidden()).toBe(true);
   }
   await context.close();
+});
+
+it("revokes another device's session from the list: that device is signed out at its next refresh", async () => {
+  const email = uniqueEmail('devices');
+  const password = strongPassword();
+  expect((await run.running.api('POST', '/register', { body: { email, password } })).status).toBe(201);
+  const laptop = await newProfile(run);
+  const phone = await newProfile(run);
+  const phonePage = await openDemo(run, phone.context);
+  await logIn(phonePage, email, password);
+  const laptopPage = await openDemo(run, laptop.context);
+  await logIn(laptopPage, email, password);
+  await laptopPage.locator('#sessions li').nth(1).waitFor();
+
+  // Newest first: the laptop's own session, then the phone's.
+  await laptopPage.locator('#sessions li').nth(1).getByRole('button', { name: /^Revoke session/ }).click();
+  await laptopPage.locator('#sessions li').nth(1).waitFor({ state: 'detached' });
+
+  await expireStoredToken(phonePage);
+  await phonePage.locator('#reload').click();
+  await signedOut(phonePage);
+  await signedInAs(laptopPage, email);
+  await laptop.context.close();
+  await phone.context.close();
 });
 
 it('logging out in one tab signs the other out', async () => {

@@ -296,6 +296,27 @@ describe('session controls', () => {
   });
 });
 
+describe('deleting the account', () => {
+  it('needs the password (a wrong one sent once, not refreshed and retried), then deletes the account and signs out', async () => {
+    const { email, password } = await newAccount();
+    const { client, storage, count } = recordedClient();
+    await client.register(email, password);
+    const tokens = await client.login(email, password);
+
+    const wrong = await rejected(client.deleteAccount('not-the-password-at-all'));
+    expect([wrong.status, wrong.code]).toEqual([401, 'invalid_credentials']);
+    // Sent once: a retry would spend a second attempt of the login lockout.
+    expect([count('/api/profile'), count('/refresh')]).toEqual([1, 0]);
+    expect((await client.profile()).email).toBe(email);
+
+    await client.deleteAccount(password);
+
+    expect(await storage.get()).toBeNull();
+    expect((await running.api('POST', '/refresh', { body: { refreshToken: tokens.refreshToken } })).status).toBe(401);
+    expect((await rejected(client.login(email, password))).code).toBe('invalid_credentials');
+  });
+});
+
 describe('other tabs', () => {
   it('two tabs sharing one stored pair, with a Web Lock, spend the refresh token once: the waiting tab re-reads', async () => {
     // The Web Locks API as a browser gives it to the tabs of one origin (Node 20 has none): one holder per name, FIFO.
