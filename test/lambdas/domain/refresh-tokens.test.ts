@@ -61,6 +61,8 @@ describe('how long a session lasts', () => {
 describe('the reuse interval', () => {
   it('hands out the same successor until the interval is over, and treats the token as stolen from then on', async () => {
     const { sessions, clock, pair } = await signedIn();
+    // Rotated on a whole second, so the moment it was used is stored exactly (epoch seconds, in milliseconds).
+    clock.advance(1000 - (clock.now() % 1000));
     const next = await sessions.refresh(pair.refreshToken);
     clock.advance(INTERVAL_MS - 1);
     expect((await sessions.refresh(pair.refreshToken)).refreshToken).toBe(next.refreshToken);
