@@ -5,7 +5,10 @@
  * failed writes in partial-writes.test.ts, the HTTP view in
  * test/local/refresh-reuse-interval.test.ts and session-controls.test.ts.)
  */
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { keyOf } from '../../../lambdas/shared/dynamo';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
+import { keys } from '../../../lambdas/shared/table-schema';
 import { domain, TOKEN_CONFIG } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -119,5 +122,22 @@ describe('the session list', () => {
     expect(await refreshTokens.sessionsOf(user.id)).toEqual([]);
     for (const p of [pair, ...others]) expect(await refusal(sessions.refresh(p.refreshToken))).toBe('family_revoked');
     expect(await refreshTokens.revokeAllSessions(user.id)).toBe(0);
+  });
+});
+
+describe('a deleted user', () => {
+  it("never gets into the account someone registers next with the same email, even when the delete stopped halfway", async () => {
+    const { db, registration, sessions, login, pair } = await signedIn('reused@example.com');
+    const rotated = await sessions.refresh(pair.refreshToken);
+    const kept = await login.login('reused@example.com', PASSWORD);
+    // Deletion removes the account first and the sessions after it (Users.delete); here it stopped in between.
+    await db.client.send(new DeleteItemCommand({ TableName: db.tableName, Key: keyOf(keys.account('reused@example.com')) }));
+    const newcomer = await registration.register({ email: 'reused@example.com', password: `${PASSWORD}-2` });
+
+    // A live token of the old user, and a replay of a rotated one within the interval: neither opens the new account.
+    expect(await refusal(sessions.refresh(kept.refreshToken))).toBe('user_gone');
+    expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('user_gone');
+    expect(newcomer.id).toBeDefined();
+    expect(rotated.refreshToken).toBeDefined();
   });
 });
