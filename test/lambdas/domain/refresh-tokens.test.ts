@@ -5,10 +5,10 @@
  * failed writes in partial-writes.test.ts, the HTTP view in
  * test/local/refresh-reuse-interval.test.ts and session-controls.test.ts.)
  */
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
-import { keyOf } from '../../../lambdas/shared/dynamo';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { keyOf, N } from '../../../lambdas/shared/dynamo';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
-import { keys } from '../../../lambdas/shared/table-schema';
+import { keys, TABLE } from '../../../lambdas/shared/table-schema';
 import { domain, TOKEN_CONFIG } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -111,6 +111,15 @@ describe('the session list', () => {
     expect(list[1]).toEqual({ id: expect.any(String), createdAt: opened, lastUsedAt: refreshedAt, client: 'Firefox on Linux' });
     expect(list[0]).toEqual({ id: expect.any(String), createdAt: new Date(clock.now() - 60_000).toISOString(), lastUsedAt: new Date(clock.now() - 60_000).toISOString() });
     expect(second.refreshToken).toBeDefined();
+  });
+
+  it('dates a session from before sessions were described by its expiry: last used one lifetime before it', async () => {
+    const { db, clock, refreshTokens, user } = await signedIn('legacy@example.com');
+    const expiresAt = Math.floor(clock.now() / 1000) + 1800;
+    const legacy = '7d1e6c1e-1111-4111-8111-111111111111';
+    await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { ...keyOf(keys.family(user.id, legacy)), [TABLE.ttlAttribute]: N(expiresAt) } }));
+    const dated = new Date((expiresAt - TOKEN_CONFIG.refreshTokenTtlSeconds) * 1000).toISOString();
+    expect((await refreshTokens.sessionsOf(user.id)).find((s) => s.id === legacy)).toEqual({ id: legacy, createdAt: dated, lastUsedAt: dated });
   });
 
   it('signs out everywhere however many sessions there are, and counts only those still live', async () => {
