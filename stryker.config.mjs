@@ -29,6 +29,7 @@ export const MODULES = {
       'test/lambdas/handlers/partial-writes.test.ts',
       'test/local/refresh-reuse-interval.test.ts',
       'test/local/session-controls.test.ts',
+      'test/lambdas/handlers/metrics.test.ts',
     ],
     ['100 concurrent orders by one user'],
   ],

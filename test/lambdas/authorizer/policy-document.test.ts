@@ -3,7 +3,7 @@
  * version it is written in, and a result each caller owns, however often
  * the same role and stage were asked for before.
  */
-import { policyFor } from '../../../lambdas/authorizer/policy';
+import { apiStageArn, policyFor } from '../../../lambdas/authorizer/policy';
 import type { AccessClaims } from '../../../lambdas/tokens/access-token-verifier';
 import { policyAllows } from '../../../local/iam-policy';
 
@@ -31,5 +31,11 @@ describe('the policy document', () => {
     const second = policyFor(claims('user'), `${STAGE}/GET/api/profile`);
     expect((second.policyDocument.Statement[0] as { Resource: string[] }).Resource).toEqual(before);
     expect(policyAllows(second.policyDocument, 'execute-api:Invoke', `${STAGE}/DELETE/api/users/42`)).toBe(false);
+  });
+});
+
+describe('apiStageArn', () => {
+  it('refuses a method ARN that names a stage but no method: it is not one API Gateway sends, so a bug upstream', () => {
+    expect(() => apiStageArn('arn:aws:execute-api:eu-west-1:123456789012:abc123/prod')).toThrow(/^unexpected methodArn/);
   });
 });

@@ -5,7 +5,10 @@
  * failed writes in partial-writes.test.ts, the HTTP view in
  * test/local/refresh-reuse-interval.test.ts and session-controls.test.ts.)
  */
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { keyOf, N } from '../../../lambdas/shared/dynamo';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
+import { keys, TABLE } from '../../../lambdas/shared/table-schema';
 import { domain, TOKEN_CONFIG } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -61,6 +64,8 @@ describe('how long a session lasts', () => {
 describe('the reuse interval', () => {
   it('hands out the same successor until the interval is over, and treats the token as stolen from then on', async () => {
     const { sessions, clock, pair } = await signedIn();
+    // Rotated on a whole second, so the moment it was used is stored exactly (epoch seconds, in milliseconds).
+    clock.advance(1000 - (clock.now() % 1000));
     const next = await sessions.refresh(pair.refreshToken);
     clock.advance(INTERVAL_MS - 1);
     expect((await sessions.refresh(pair.refreshToken)).refreshToken).toBe(next.refreshToken);
@@ -108,6 +113,15 @@ describe('the session list', () => {
     expect(second.refreshToken).toBeDefined();
   });
 
+  it('dates a session from before sessions were described by its expiry: last used one lifetime before it', async () => {
+    const { db, clock, refreshTokens, user } = await signedIn('legacy@example.com');
+    const expiresAt = Math.floor(clock.now() / 1000) + 1800;
+    const legacy = '7d1e6c1e-1111-4111-8111-111111111111';
+    await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: { ...keyOf(keys.family(user.id, legacy)), [TABLE.ttlAttribute]: N(expiresAt) } }));
+    const dated = new Date((expiresAt - TOKEN_CONFIG.refreshTokenTtlSeconds) * 1000).toISOString();
+    expect((await refreshTokens.sessionsOf(user.id)).find((s) => s.id === legacy)).toEqual({ id: legacy, createdAt: dated, lastUsedAt: dated });
+  });
+
   it('signs out everywhere however many sessions there are, and counts only those still live', async () => {
     const { login, sessions, refreshTokens, user, pair } = await signedIn('many@example.com');
     const others = [];
@@ -117,5 +131,22 @@ describe('the session list', () => {
     expect(await refreshTokens.sessionsOf(user.id)).toEqual([]);
     for (const p of [pair, ...others]) expect(await refusal(sessions.refresh(p.refreshToken))).toBe('family_revoked');
     expect(await refreshTokens.revokeAllSessions(user.id)).toBe(0);
+  });
+});
+
+describe('a deleted user', () => {
+  it("never gets into the account someone registers next with the same email, even when the delete stopped halfway", async () => {
+    const { db, registration, sessions, login, pair } = await signedIn('reused@example.com');
+    const rotated = await sessions.refresh(pair.refreshToken);
+    const kept = await login.login('reused@example.com', PASSWORD);
+    // Deletion removes the account first and the sessions after it (Users.delete); here it stopped in between.
+    await db.client.send(new DeleteItemCommand({ TableName: db.tableName, Key: keyOf(keys.account('reused@example.com')) }));
+    const newcomer = await registration.register({ email: 'reused@example.com', password: `${PASSWORD}-2` });
+
+    // A live token of the old user, and a replay of a rotated one within the interval: neither opens the new account.
+    expect(await refusal(sessions.refresh(kept.refreshToken))).toBe('user_gone');
+    expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('user_gone');
+    expect(newcomer.id).toBeDefined();
+    expect(rotated.refreshToken).toBeDefined();
   });
 });

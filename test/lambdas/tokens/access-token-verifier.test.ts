@@ -68,6 +68,11 @@ describe('AccessTokenVerifier (node:crypto)', () => {
     expect(await reason(rawToken(header(), payload))).toBe(`claim_${claim}`);
   });
 
+  it.each(['exp', 'nbf', 'iat'])('refuses a %s of -1e400 (JSON for -Infinity: "valid since forever")', async (claim) => {
+    const payload = claims().replace(new RegExp(`"${claim}":\\d+,?`), '').replace(/}$/, `,"${claim}":-1e400}`);
+    expect(await reason(rawToken(header(), payload))).toBe(`claim_${claim}`);
+  });
+
   it('refuses an iat that is not a number', async () => {
     expect(await reason(rawToken(header(), claims().replace(`"iat":${T0}`, `"iat":"${T0}"`)))).toBe('claim_iat');
   });
