@@ -7,7 +7,8 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { encodeAuthorizerContext } from '../shared/authorizer-context';
-import { mayCall, protectedRoutes, routeArnSuffix } from '../shared/routes';
+import { routeTable, type TableRoute } from '../shared/route-table';
+import { mayCall, routeArnSuffix } from '../shared/routes';
 import type { AccessClaims } from '../tokens/access-token-verifier';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` -> the part up to the stage. */
@@ -23,9 +24,10 @@ export function apiStageArn(methodArn: string): string {
  * `/api/profile` method, and does not document whether the slash stays in
  * the method ARN it hands the authorizer; if it does, an exact-path policy
  * would answer 403 to a valid token (and cache that for the token).
+ * The routes are the function's route table (ROUTES_ENV, rendered at synth).
  */
-export function allowedResources(role: AccessClaims['role'], stageArn: string): string[] {
-  return protectedRoutes()
+export function allowedResources(role: AccessClaims['role'], stageArn: string, routes: readonly TableRoute[] = routeTable()): string[] {
+  return routes
     .filter((route) => mayCall(role, route))
     .flatMap((route) => [`${stageArn}/${routeArnSuffix(route)}`, `${stageArn}/${routeArnSuffix(route)}/`]);
 }
@@ -37,13 +39,20 @@ export function allowedResources(role: AccessClaims['role'], stageArn: string): 
  */
 const resourceLists = new Map<string, readonly string[]>();
 const RESOURCE_LISTS_MAX = 64;
+/** The table the lists were built from: the same object for the life of a container, parsed once. */
+let listsTable: readonly TableRoute[] | undefined;
 
 function resourcesFor(role: AccessClaims['role'], stageArn: string): readonly string[] {
+  const routes = routeTable();
+  if (routes !== listsTable) {
+    resourceLists.clear();
+    listsTable = routes;
+  }
   const key = `${role} ${stageArn}`;
   let resources = resourceLists.get(key);
   if (!resources) {
     if (resourceLists.size >= RESOURCE_LISTS_MAX) resourceLists.clear();
-    resources = Object.freeze(allowedResources(role, stageArn));
+    resources = Object.freeze(allowedResources(role, stageArn, routes));
     resourceLists.set(key, resources);
   }
   return resources;

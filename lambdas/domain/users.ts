@@ -14,7 +14,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, partitionPages, putNew, S, type Db, type Item } from '../shared/dynamo';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
-import type { Role } from '../shared/routes';
+import { isRole, type Role } from '../shared/roles';
 import { keys, TABLE } from '../shared/table-schema';
 
 export interface User {
@@ -39,7 +39,7 @@ export function accountFromItem(item: Item | undefined): Account | undefined {
   const role = getS(item, 'role');
   const createdAt = getS(item, 'createdAt');
   const passwordHash = getS(item, 'passwordHash');
-  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt || !passwordHash) return undefined;
+  if (!id || !email || !isRole(role) || !createdAt || !passwordHash) return undefined;
   const name = getS(item, 'name');
   return { id, email, role, createdAt, passwordHash, ...(name !== undefined ? { name } : {}) };
 }
@@ -55,7 +55,7 @@ function userFromIndexItem(item: Item): User | undefined {
   const email = getS(item, 'email');
   const role = getS(item, 'role');
   const createdAt = getS(item, 'createdAt');
-  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt) return undefined;
+  if (!id || !email || !isRole(role) || !createdAt) return undefined;
   const name = getS(item, 'name');
   return publicUser({ id, email, role, createdAt, ...(name !== undefined ? { name } : {}) });
 }
@@ -150,7 +150,7 @@ export class Users {
     );
     const role = getS(account.Item, 'role');
     // The email may have been re-registered by someone else after this id was deleted.
-    if (getS(account.Item, 'userId') !== id || (role !== 'user' && role !== 'admin')) return undefined;
+    if (getS(account.Item, 'userId') !== id || !isRole(role)) return undefined;
     return role;
   }
 

@@ -1,7 +1,7 @@
 import { dbFromEnv } from '../domain/from-env';
 import { Orders } from '../domain/orders';
 import { Users } from '../domain/users';
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+import { jsonResponse, protectedHandler, requestOf } from '../protect';
 import { LIMITS } from '../shared/settings';
 import { arrayOf, int, objectOf, parseBody, str } from '../shared/validation';
 
@@ -16,8 +16,7 @@ const body = {
 };
 
 /** `POST /api/orders`: stores an order for the caller. */
-export const handler = httpHandler(async (request) => {
-  const { sub } = callerOf(request.event);
-  const { items } = parseBody(request.jsonBody(), body);
+export const handler = protectedHandler(async (event, { sub }) => {
+  const { items } = parseBody(requestOf(event).jsonBody(), body);
   return jsonResponse(201, { order: await orders.create(sub, items) });
 });

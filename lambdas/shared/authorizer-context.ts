@@ -10,7 +10,7 @@
  *
  * No imports beyond the route table: this is part of the authorizer bundle.
  */
-import { isRole, type Role } from './routes';
+import { isRole, type Role } from './roles';
 
 /** The verified token's claims the handlers use. */
 export interface AuthorizerContext {

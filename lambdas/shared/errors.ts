@@ -106,8 +106,9 @@ export class InvalidTokenError extends WristbandError {
 }
 
 export class ForbiddenError extends WristbandError {
-  constructor() {
-    super('forbidden');
+  /** `reason` goes to the log only; the answer is the same 403 whatever it is. */
+  constructor(reason?: string) {
+    super('forbidden', reason === undefined ? {} : { reason });
   }
 }
 

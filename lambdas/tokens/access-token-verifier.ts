@@ -12,7 +12,7 @@ import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { SIGNING_ALGORITHM } from '../keys/key-set';
 import type { TokenConfig } from '../shared/config';
 import { InvalidTokenError } from '../shared/errors';
-import { isRole, type Role } from '../shared/routes';
+import { isRole, type Role } from '../shared/roles';
 import { LIMITS } from '../shared/settings';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
