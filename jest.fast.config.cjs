@@ -19,6 +19,8 @@ const FULL_RUN_ONLY = {
   'test/fuzz/differential-verifier.test.ts': '1,500 generated tokens through three verifiers (DIFF_FUZZ_RUNS)',
   'test/local/npm-start.test.ts': 'starts `npm start` four times as child processes (npm, tsx, the local stack)',
   'test/scripts/create-admin.test.ts': 'runs the create-admin command a dozen times as child processes (tsx)',
+  'test/local/lockout-burst.test.ts': 'bursts of 60 to 101 logins over HTTP, each checking a bcrypt hash',
+  'test/local/restart.test.ts': 'boots the local stack twice on one DATA_DIR, with a fresh module registry',
 };
 
 const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
