@@ -20,6 +20,7 @@ const FULL_RUN_ONLY = {
   'test/local/npm-start.test.ts': 'starts `npm start` four times as child processes (npm, tsx, the local stack)',
   'test/scripts/create-admin.test.ts': 'runs the create-admin command a dozen times as child processes (tsx)',
   'test/local/lockout-burst.test.ts': 'bursts of 60 to 101 logins over HTTP, each checking a bcrypt hash',
+  'test/lib/cfn-validation.test.ts': "CDK's CloudFormation validation engine (WebAssembly), which every other test synth skips",
   'test/local/restart.test.ts': 'boots the local stack twice on one DATA_DIR, with a fresh module registry',
 };
 
