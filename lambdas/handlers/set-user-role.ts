@@ -2,12 +2,12 @@ import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../domain/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, jsonResponse } from '../shared/http';
-import { ROLES } from '../shared/routes';
-import { oneOf, parseBody } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);
-const body = { role: oneOf(ROLES) };
+const body = REQUEST_BODIES['set-user-role'];
 
 /** `PUT /api/users/{id}/role` (admin, re-checked): the new role shows in the user's next access token (at the next refresh). */
 export const handler = httpHandler(async (request) => {
