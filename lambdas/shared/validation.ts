@@ -62,13 +62,13 @@ function parseObject<S extends Shape>(value: unknown, shape: S, field: string | 
   const problems: FieldProblem[] = [];
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (!Object.prototype.hasOwnProperty.call(shape, key)) {
+    if (!Object.hasOwn(shape, key)) {
       problems.push({ field: prefix + truncate(key), message: 'is not an allowed field' });
     }
   }
   for (const [key, parser] of Object.entries(shape)) {
     const name = prefix + key;
-    const raw = Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+    const raw = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
     try {
       out[key] = parser(raw, name);
     } catch (error) {
@@ -94,6 +94,7 @@ function truncate(key: string): string {
  * (what a decoder leaves of bytes that were not UTF-8). A display name with
  * them can spoof another in an admin's user list or break a log line.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern finds
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]/u;
 
 /** A surrogate without its other half: `"\ud800"` in JSON produces one; no UTF-8 encoder can write it. */

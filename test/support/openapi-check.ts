@@ -20,7 +20,6 @@ export interface Exchange {
   readonly responseText: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 export function loadOpenApi(): Json {
@@ -46,7 +45,7 @@ export function validatorFor(document: Json) {
   };
 }
 
-const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointerSegment = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** What is wrong with each exchange against the document, one line per problem. */
 export function openApiProblems(document: Json, exchanges: readonly Exchange[]): string[] {
@@ -61,7 +60,7 @@ export function openApiProblems(document: Json, exchanges: readonly Exchange[]):
       if (x.method !== 'OPTIONS' && x.status !== 404) problems.push(`${name}: no operation, and not 404`);
       continue;
     }
-    const opPointer = `/paths/${escape(template)}/${x.method.toLowerCase()}`;
+    const opPointer = `/paths/${pointerSegment(template)}/${x.method.toLowerCase()}`;
     const operation = document.paths[template][x.method.toLowerCase()];
     const response = operation.responses[String(x.status)];
     if (!response) {
