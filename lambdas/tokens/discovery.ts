@@ -39,3 +39,14 @@ export function openIdConfiguration(issuer: string, apiBaseUrl: string): OpenIdC
     claims_supported: [...ACCESS_TOKEN_CLAIMS],
   };
 }
+
+/**
+ * The API's base URL as a client reached it: API Gateway sets
+ * X-Forwarded-Proto, and its execute-api host serves the stage under a path
+ * prefix (a custom domain maps it to `/`). The local stack sets neither.
+ */
+export function apiBaseUrl(request: { host: string | undefined; forwardedProto: string | undefined; stage: string | undefined }): string {
+  const host = request.host ?? 'localhost';
+  const onExecuteApi = /\.execute-api\.[^.]+\.amazonaws\.com(\.cn)?$/i.test(host);
+  return `${request.forwardedProto ?? 'http'}://${host}${onExecuteApi && request.stage ? `/${request.stage}` : ''}`;
+}
