@@ -71,3 +71,11 @@ describe.each(Object.entries(REQUEST_BODIES) as [string, Shape][])('the %s body'
     expect([parses(body), accepts(body)]).toEqual([ok, ok]);
   });
 });
+
+describe('docs/api.md', () => {
+  const page = readFileSync(join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+
+  it.each(documentedRoutes().map((route) => `${route.method} ${route.path}`))('has a table row for %s', (route) => {
+    expect(page).toMatch(new RegExp(`^\\| \`${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`, 'm'));
+  });
+});
