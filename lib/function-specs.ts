@@ -124,6 +124,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   },
   logout: { ...SMALL, table: { refreshToken: ['dynamodb:GetItem'], refreshFamily: ['dynamodb:UpdateItem'] }, description: 'POST /logout' },
   jwks: { ...SMALL, publicKeys: true, description: 'GET /.well-known/jwks.json' },
+  'openid-configuration': { ...SMALL, description: 'GET /.well-known/openid-configuration' },
+  openapi: { ...SMALL, description: 'GET /openapi.json' },
   profile: { ...SMALL, table: READS_ACCOUNT_BY_ID, description: 'GET /api/profile' },
   'create-order': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { order: ['dynamodb:PutItem'] }), description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: { order: ['dynamodb:Query'] }, description: 'GET /api/orders' },

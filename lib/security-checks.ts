@@ -41,6 +41,8 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   'POST /refresh': 'the refresh token in the body is the credential (single use, family revoked on reuse)',
   'POST /logout': 'the refresh token in the body is the credential; an unknown token still gets 204',
   'GET /.well-known/jwks.json': 'public keys only, published so any client or service can verify access tokens',
+  'GET /.well-known/openid-configuration': 'discovery metadata (issuer, JWKS URL, algorithms) for verifiers that find keys from the issuer',
+  'GET /openapi.json': 'the API description, built from the route table; reads nothing',
 };
 
 function acknowledge(construct: IConstruct | undefined, id: string, reason: string): void {

@@ -6,7 +6,8 @@ import { describeClient } from '../domain/sessions';
 import { Users } from '../domain/users';
 import { passwordConfig, refreshTokenConfig } from '../shared/config';
 import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const db = dbFromEnv();
 const hasher = new PasswordHasher(passwordConfig().bcryptCost);
@@ -18,7 +19,7 @@ const change = new PasswordChange(
   sessionsFromEnv(),
   passwordConfig(),
 );
-const body = { currentPassword: str(), newPassword: str() };
+const body = REQUEST_BODIES['change-password'];
 
 /** `POST /api/password`: checks the current password, stores the new one, revokes every session, answers a new pair. */
 export const handler = httpHandler(async (request) => {

@@ -4,12 +4,13 @@ import { PasswordHasher } from '../domain/passwords';
 import { describeClient, Login } from '../domain/sessions';
 import { lockoutConfig, passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const db = dbFromEnv();
 const login = new Login(db, new PasswordHasher(passwordConfig().bcryptCost), new Lockout(db, lockoutConfig()), sessionsFromEnv());
 
-const body = { email: str(), password: str() };
+const body = REQUEST_BODIES.login;
 
 /** `POST /login`: a token pair, or one uniform 401 whether the email exists or not. */
 export const handler = httpHandler(async (request) => {

@@ -7,6 +7,7 @@ import { oneOf, parseBody } from '../shared/validation';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);
+// The configured roles are known only at run time; REQUEST_BODIES documents the field for OpenAPI.
 const body = { role: oneOf(roleConfig().roles) };
 
 /** `PUT /api/users/{id}/role` (admin, re-checked): the new role shows in the user's next access token (at the next refresh). */

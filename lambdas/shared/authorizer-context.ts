@@ -63,7 +63,7 @@ export function decodeList(value: unknown): string[] | undefined {
 }
 
 function ownString(map: object, name: string): string | undefined {
-  if (!Object.prototype.hasOwnProperty.call(map, name)) return undefined;
+  if (!Object.hasOwn(map, name)) return undefined;
   const value = (map as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -109,7 +109,7 @@ export function toRequest(event: APIGatewayProxyEvent): HttpRequest {
 
 function stringField(map: unknown, name: string): string | undefined {
   if (!map || typeof map !== 'object') return undefined;
-  if (!Object.prototype.hasOwnProperty.call(map, name)) return undefined;
+  if (!Object.hasOwn(map, name)) return undefined;
   const value = (map as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }

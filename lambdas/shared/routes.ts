@@ -40,6 +40,8 @@ export const ROUTES = [
   { method: 'POST', path: '/refresh', handler: 'refresh', access: 'public' },
   { method: 'POST', path: '/logout', handler: 'logout', access: 'public' },
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', access: 'public' },
+  { method: 'GET', path: '/.well-known/openid-configuration', handler: 'openid-configuration', access: 'public' },
+  { method: 'GET', path: '/openapi.json', handler: 'openapi', access: 'public' },
   { method: 'GET', path: '/api/profile', handler: 'profile', access: 'authenticated' },
   { method: 'POST', path: '/api/orders', handler: 'create-order', access: 'authenticated' },
   { method: 'GET', path: '/api/orders', handler: 'list-orders', access: 'authenticated' },

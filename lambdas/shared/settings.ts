@@ -106,7 +106,7 @@ export const TOKEN_IDENTITY = {
   audience: { env: 'TOKEN_AUDIENCE', key: 'audience', default: 'wristband-api' },
 } as const;
 
-/** Hard limits of the HTTP contract (../shared/api-contract.md). */
+/** Hard limits of the HTTP contract (docs/api.md › Limits). */
 export const LIMITS = {
   maxBodyBytes: 16 * 1024,
   emailMaxLength: 254,

@@ -7,9 +7,9 @@
  * run as soon as the schedule is created, makes the first key and publishes
  * it, and until it has run every issuer and verifier fails closed.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { RotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type RotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter, type IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 

@@ -73,6 +73,8 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   refresh: { body: { refreshToken: placeholder('refresh-token', ALICE.email) } },
   logout: { body: { refreshToken: placeholder('refresh-token', ALICE.email) } },
   jwks: {},
+  'openid-configuration': {},
+  openapi: {},
   profile: { caller: ALICE },
   'create-order': { caller: ALICE, body: { items: [{ sku: 'tee-black-m', quantity: 2 }] } },
   'list-orders': { caller: ALICE, query: [['limit', '10']] },

@@ -3,7 +3,7 @@
  * feature flags from cdk.json), without bundling unless asked: bundling
  * fifteen functions is what makes a synth slow, and only one test needs it.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

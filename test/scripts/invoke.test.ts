@@ -24,6 +24,7 @@ import { FUNCTION_NAMES, findFunction, handlerFile, lambdaFunctions, PROJECT_ROO
 import { FakeSecrets } from '../lambdas/keys/fake-secrets';
 import { ADMIN, ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';
 import { synthesizedTemplate, type SynthesizedTemplate } from './synthesized';
+import { loadOpenApi } from '../support/openapi-check';
 
 jest.setTimeout(240_000);
 const run = promisify(execFile);
@@ -95,6 +96,9 @@ const EXPECTED: Record<string, Check> = {
     expect(http(r, l)).toMatchObject({ status: 200, body: served.json });
     expect(served.json.keys.length).toBeGreaterThan(0);
   },
+  'openid-configuration.json': (r, l) =>
+    expect(http(r, l)).toMatchObject({ status: 200, body: { issuer: 'wristband', jwks_uri: expect.stringMatching(/\/\.well-known\/jwks\.json$/), id_token_signing_alg_values_supported: ['ES256'] } }),
+  'openapi.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: loadOpenApi() }),
   'profile.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { user: { ...user(ALICE.email, 'user'), id: ids.alice } } }),
   'create-order.json': (r, l) =>
     expect(http(r, l)).toMatchObject({ status: 201, body: { order: { id: expect.any(String), userId: ids.alice, items: [{ sku: 'tee-black-m', quantity: 2 }] } } }),

@@ -19,7 +19,7 @@ import { Users } from '../../../lambdas/domain/users';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller } from '../../support/events';
-import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture } from '../shared/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
@@ -96,6 +96,8 @@ describe('every function, fed secrets at DEBUG', () => {
     const asUser = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(second.accessToken) } }, userId, 'user');
     const asAdmin = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(first.accessToken) } }, userId, 'admin');
     expect((await call('jwks', proxyEvent())).statusCode).toBe(200);
+    expect((await call('openid-configuration', proxyEvent())).statusCode).toBe(200);
+    expect((await call('openapi', proxyEvent())).statusCode).toBe(200);
     expect((await call('profile', asUser(proxyEvent()))).statusCode).toBe(200);
     expect((await call('create-order', asUser(post({ items: [{ sku: 'secret-sku', quantity: 1 }] })))).statusCode).toBe(201);
     expect((await call('list-orders', asUser(proxyEvent()))).statusCode).toBe(200);

@@ -571,7 +571,12 @@ describe('one token, one spelling: ECDSA malleability', () => {
 
   it('refuses a high-S token before looking up any key', async () => {
     let loads = 0;
-    const counting = new AccessTokenVerifier({ get: async () => ((loads += 1), undefined) }, CONFIG, now);
+    const counting = new AccessTokenVerifier({
+      get: async () => {
+        loads += 1;
+        return undefined;
+      },
+    }, CONFIG, now);
     await expect(counting.verify(twin(token()))).rejects.toMatchObject({ reason: 'high_s' });
     expect(loads).toBe(0);
   });
