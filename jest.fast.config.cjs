@@ -24,11 +24,11 @@ const FULL_RUN_ONLY = {
   'test/local/restart.test.ts': 'boots the local stack twice on one DATA_DIR, with a fresh module registry',
 };
 
-const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 module.exports = {
   ...base,
-  testPathIgnorePatterns: [...base.testPathIgnorePatterns, ...Object.keys(FULL_RUN_ONLY).map((path) => `<rootDir>/${escape(path)}$`)],
+  testPathIgnorePatterns: [...base.testPathIgnorePatterns, ...Object.keys(FULL_RUN_ONLY).map((path) => `<rootDir>/${escapeRegExp(path)}$`)],
   // Coverage and its thresholds belong to the full run: part of the suite proves less than all of it.
   collectCoverage: false,
   coverageThreshold: undefined,

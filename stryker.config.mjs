@@ -39,7 +39,7 @@ const name = process.env.MUTATION_MODULE ?? 'verifier';
 const entry = MODULES[name];
 if (!entry) throw new Error(`MUTATION_MODULE must be one of ${Object.keys(MODULES).join(', ')}, got ${name}`);
 const [mutate, tests, unrelated = []] = entry;
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -57,7 +57,7 @@ export default {
       collectCoverage: false,
       coverageThreshold: undefined,
       setupFilesAfterEnv: ['<rootDir>/scripts/mutation-setup.cjs'],
-      ...(unrelated.length > 0 ? { testNamePattern: `^(?!.*(?:${unrelated.map(escape).join('|')}))` } : {}),
+      ...(unrelated.length > 0 ? { testNamePattern: `^(?!.*(?:${unrelated.map(escapeRegExp).join('|')}))` } : {}),
     },
   },
   reporters: ['clear-text', 'progress-append-only', 'html'],

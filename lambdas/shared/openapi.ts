@@ -10,7 +10,8 @@
  */
 import { ERRORS, type ErrorCode } from './errors';
 import { PAGED_HANDLERS, REQUEST_BODIES } from './request-bodies';
-import { ROLES, ROUTES, type Route } from './routes';
+import { DEFAULT_ROLE_CONFIG } from './roles';
+import { accessOf, ROUTES, type Route } from './routes';
 import { LIMITS, SETTINGS } from './settings';
 import { shapeSchema, type JsonSchema, type Shape } from './validation';
 
@@ -27,14 +28,10 @@ export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
 export type Callers = { readonly public: true } | { readonly public: false; readonly roles: readonly string[] };
 
 export function callersOf(route: Route): Callers {
-  switch (route.access) {
-    case 'public':
-      return { public: true };
-    case 'authenticated':
-      return { public: false, roles: ROLES };
-    case 'admin':
-      return { public: false, roles: ['admin'] };
-  }
+  // The document describes the default roles; a team's configured names appear in its own deployment's tokens.
+  const access = accessOf(route.access);
+  if (access === 'public') return { public: true };
+  return { public: false, roles: access === 'authenticated' ? DEFAULT_ROLE_CONFIG.roles : access };
 }
 
 /** The routes the document describes. */
@@ -67,7 +64,7 @@ const object = (properties: Record<string, JsonSchema>, required: string[] = Obj
   additionalProperties: false,
 });
 
-const ROLE = { type: 'string', enum: [...ROLES] } as const;
+const ROLE = { type: 'string', description: 'One of the configured roles (default: user, admin).', examples: [...DEFAULT_ROLE_CONFIG.roles] } as const;
 
 const SCHEMAS: Record<string, JsonSchema> = {
   User: object({ id: ID, email: { type: 'string' }, name: { type: 'string' }, role: ROLE, createdAt: TIMESTAMP }, ['id', 'email', 'role', 'createdAt']),

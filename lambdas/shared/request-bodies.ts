@@ -4,7 +4,8 @@
  * (lambdas/shared/openapi.ts) describes the same entry, so the two cannot
  * drift. Plain data: loads nothing but the validation helpers.
  */
-import { ROLES, type RouteHandlerName } from './routes';
+import { DEFAULT_ROLE_CONFIG } from './roles';
+import type { RouteHandlerName } from './routes';
 import { LIMITS, SETTINGS } from './settings';
 import { arrayOf, documented, int, objectOf, oneOf, optional, str, type Shape } from './validation';
 
@@ -41,7 +42,8 @@ export const REQUEST_BODIES = {
   },
   'change-password': { currentPassword: str(), newPassword: documented(str(), { description: passwordRules }) },
   'delete-profile': { password: documented(str(), { description: "The caller's current password." }) },
-  'set-user-role': { role: oneOf(ROLES) },
+  // The handler narrows this to the configured roles (known at run time only); the default ones are documented.
+  'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
 } as const satisfies Partial<Record<RouteHandlerName, Shape>>;
 
 /** Handlers that page with `?limit=` and `?cursor=` (parsePageQuery). */

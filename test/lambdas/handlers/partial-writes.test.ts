@@ -38,7 +38,10 @@ beforeAll(async () => {
   // Each handler runs as its function, so its calls (the recovery paths below included) are checked against its grants.
   const load = async (name: FunctionName): Promise<Handler> => {
     const { handler } = (await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler };
-    return (event) => (invoked.add(name), asFunction(name, () => handler(event)));
+    return (event) => {
+      invoked.add(name);
+      return asFunction(name, () => handler(event));
+    };
   };
   Object.assign(h, {
     register: await load('register'),
