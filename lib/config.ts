@@ -15,11 +15,14 @@ import {
   AUTH_RATE_LIMIT,
   AUTH_RATE_LIMIT_WINDOW,
   authRateLimitProblems,
+  MFA_REQUIRED_ROLES,
   SETTINGS,
   TOKEN_IDENTITY,
   type SettingName,
   type Settings,
 } from '../lambdas/shared/settings';
+
+import { isRole, parseRoleList, ROLES, type Role } from '../lambdas/shared/routes';
 
 export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
@@ -132,6 +135,8 @@ export interface WristbandConfig {
   /** Requests per source IP per window on the abuse-limited routes (WAF); 0: no web ACL. */
   readonly authRateLimit: number;
   readonly authRateLimitWindowSeconds: number;
+  /** Roles whose routes need a sign-in with a second factor (MFA_REQUIRED_ROLES). */
+  readonly mfaRequiredRoles: readonly Role[];
 }
 
 /** What stack props may set: the same keys as the CDK context. */
@@ -147,6 +152,8 @@ export type WristbandConfigProps = Partial<
     alarmNotify: string;
     authRateLimit: number;
     authRateLimitWindowSeconds: number;
+    /** Role names, space- or comma-separated, or a list. */
+    mfaRequiredRoles: string | readonly string[];
   }
 >;
 
@@ -163,6 +170,7 @@ export const CONFIG_KEYS: readonly string[] = [
   ALARM_NOTIFY.key,
   AUTH_RATE_LIMIT.key,
   AUTH_RATE_LIMIT_WINDOW.key,
+  MFA_REQUIRED_ROLES.key,
 ];
 
 export class ConfigError extends Error {
@@ -238,6 +246,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     debugLogSampleRate: sampleRate(raw(DEBUG_LOG_SAMPLE_RATE.key), problems),
     alarmNotify: alarmNotify(raw(ALARM_NOTIFY.key), problems),
     ...authRateLimit(raw(AUTH_RATE_LIMIT.key), raw(AUTH_RATE_LIMIT_WINDOW.key), problems),
+    mfaRequiredRoles: mfaRequiredRoles(raw(MFA_REQUIRED_ROLES.key), problems),
   };
 
   // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
@@ -339,4 +348,15 @@ export function configFromApp(scope: IConstruct, props?: WristbandConfigProps): 
     context: (key) => node.tryGetContext(key),
     contextKeys: Object.keys((node.getAllContext() ?? {}) as object),
   });
+}
+
+/** MFA_REQUIRED_ROLES: known role names only, so a typo cannot silently leave admins without the requirement. */
+function mfaRequiredRoles(value: unknown, problems: string[]): readonly Role[] {
+  if (value === undefined || value === null) return [];
+  const names = typeof value === 'string' ? parseRoleList(value) : Array.isArray(value) ? value : undefined;
+  if (!names || !names.every((name) => isRole(name))) {
+    problems.push(`${MFA_REQUIRED_ROLES.key} must name roles (${ROLES.join(', ')}), space- or comma-separated, got ${show(value)}`);
+    return [];
+  }
+  return [...new Set(names as Role[])];
 }

@@ -40,7 +40,7 @@ export class WristbandStack extends Stack {
     this.signingKeys = new SigningKeys(this, 'SigningKeys');
     this.functions = new WristbandFunctions(this, 'Functions', {
       config,
-      resources: { table: this.table.table, publicKeys: this.signingKeys.publicKeys, signingKey: this.signingKeys.secret },
+      resources: { table: this.table.table, publicKeys: this.signingKeys.publicKeys, signingKey: this.signingKeys.secret, totpKey: this.signingKeys.totpKey },
     });
     this.signingKeys.addRotation(this.functions.byName['rotate-keys'], Duration.days(config.keyRotationDays));
 

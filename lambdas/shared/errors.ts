@@ -106,8 +106,15 @@ export class InvalidTokenError extends WristbandError {
 }
 
 export class ForbiddenError extends WristbandError {
-  constructor() {
-    super('forbidden');
+  constructor(message?: string) {
+    super('forbidden', message === undefined ? {} : { message });
+  }
+}
+
+/** A wrong (or already used) TOTP or recovery code: a 401 like a wrong password, with its own sentence. */
+export class InvalidCodeError extends WristbandError {
+  constructor(reason: 'wrong_code' | 'replayed_code' | 'no_factor') {
+    super('invalid_credentials', { message: 'The code is incorrect or was already used.', reason });
   }
 }
 

@@ -17,7 +17,7 @@ import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
 import type { FunctionName } from '../../lambdas/shared/routes';
-import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
+import { MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
@@ -43,6 +43,8 @@ export interface FunctionResources {
   readonly publicKeys: IStringParameter;
   /** The private signing key (Secrets Manager). */
   readonly signingKey: ISecret;
+  /** The key material TOTP secrets are sealed with (Secrets Manager). */
+  readonly totpKey: ISecret;
 }
 
 export interface WristbandFunctionProps {
@@ -62,6 +64,7 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   for (const name of Object.keys(SETTINGS) as SettingName[]) env[SETTINGS[name].env] = String(config.settings[name]);
   env[TOKEN_IDENTITY.issuer.env] = config.issuer;
   env[TOKEN_IDENTITY.audience.env] = config.audience;
+  env[MFA_REQUIRED_ROLES.env] = config.mfaRequiredRoles.join(' ');
   env[WIRING_ENV.signingKeyCacheSeconds] = String(SIGNING_KEY_CACHE_SECONDS_DEFAULT);
   env.POWERTOOLS_SERVICE_NAME = SERVICE_NAME;
   env[LOG_LEVEL.env] = config.logLevel;
@@ -115,6 +118,7 @@ export class WristbandFunction extends NodejsFunction {
       environment[WIRING_ENV.dynamoEndpoint] = '';
     }
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
+    if (spec.totpKey) environment[WIRING_ENV.totpKeySecretId] = resources.totpKey.secretArn;
     // The `stack` dimension of every metric: two wristband stacks in one account and region keep apart.
     environment[METRICS_STACK_ENV] = Stack.of(scope).stackName;
 
@@ -177,6 +181,9 @@ export function policyStatements(spec: FunctionSpec, resources: FunctionResource
   }
   if (spec.signingKey) {
     statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
+  }
+  if (spec.totpKey) {
+    statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resources.totpKey.secretArn] }));
   }
   if (spec.rotatesKeys) {
     statements.push(

@@ -34,6 +34,7 @@ it("bundles the authorizer byte for byte as the stack's construct does", async (
       table: Table.fromTableName(stack, 'Table', 'bench-table'),
       publicKeys: StringParameter.fromStringParameterName(stack, 'PublicKeys', '/bench/public-keys'),
       signingKey: Secret.fromSecretNameV2(stack, 'SigningKey', 'bench-signing-key'),
+      totpKey: Secret.fromSecretNameV2(stack, 'TotpKey', 'bench-totp-key'),
     },
   });
   app.synth();
