@@ -116,6 +116,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   },
   'login-mfa': {
     ...SMALL,
+    // Up to six DynamoDB round trips and a signature on the sign-in path: login's budget, not a small route's.
+    timeoutSeconds: 10,
     table: {
       // The challenge is read, then deleted when redeemed (a conditional delete: single use).
       mfaChallenge: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],

@@ -20,6 +20,8 @@ beforeAll(async () => {
   // Warm up with a burst over distinct emails, as the lockout burst test does: the local stack's first burst opens its
   // DynamoDB client's connections (deployed, each concurrent request is its own instance).
   await Promise.all(Array.from({ length: 80 }, () => api('POST', '/login', { body: { email: uniqueEmail('warm'), password: strongPassword() } })));
+  // The same for /login/mfa, which has a client of its own: unknown challenges, one read each.
+  await Promise.all(Array.from({ length: 80 }, (_, i) => api('POST', '/login/mfa', { body: { challenge: String(i).padStart(43, 'w'), code: '000000' } })));
 });
 
 afterAll(async () => {
