@@ -125,6 +125,17 @@ describe('enrolment and sign-in with a code', () => {
     expect(response.json.error).toBe('invalid_token');
   });
 
+  it('a password change keeps the session\'s amr, and the new password still leads to a challenge', async () => {
+    const user = await registerUser();
+    const { secret } = await enrol((await login(api, user.email, user.password)).accessToken);
+    const signedIn = await answer(await challengeFor(user.email, user.password), { code: codeAt(secret, (await freshStep()) + 1) });
+    const newPassword = strongPassword();
+    const changed = await api('POST', '/api/password', { token: signedIn.json.accessToken, body: { currentPassword: user.password, newPassword } });
+    expect(changed.status).toBe(200);
+    expect(claimsOf(changed.json.accessToken).amr).toEqual(['pwd', 'otp']);
+    await challengeFor(user.email, newPassword);
+  });
+
   it('re-enrolling over an active authenticator needs a session that signed in with a code', async () => {
     const user = await registerUser();
     const { accessToken } = await login(api, user.email, user.password);
