@@ -64,6 +64,7 @@ export function totpKeySourceFromEnv(env: Readonly<Record<string, string | undef
   if (dir) return new FileTotpKey(dir);
   const secretId = env[WIRING_ENV.totpKeySecretId]?.trim();
   const region = env.AWS_REGION?.trim();
-  if (!secretId || !region) throw new KeySourceError(`totp key: ${WIRING_ENV.totpKeySecretId} and AWS_REGION must be set`);
+  // Unwired: every second-factor step fails closed (503) when it needs the key, and nothing else is affected.
+  if (!secretId || !region) return { load: () => Promise.reject(new KeySourceError(`totp key: ${WIRING_ENV.totpKeySecretId} and AWS_REGION must be set`)) };
   return new AwsTotpKey(new AwsJsonClient({ region }), secretId);
 }
