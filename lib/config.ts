@@ -15,12 +15,15 @@ import {
   AUTH_RATE_LIMIT,
   AUTH_RATE_LIMIT_WINDOW,
   authRateLimitProblems,
+  MFA_REQUIRED_ROLES,
   SETTINGS,
   TOKEN_IDENTITY,
   type SettingName,
   type Settings,
 } from '../lambdas/shared/settings';
 import { DEFAULT_ROLE_CONFIG, roleConfigProblems, type RoleConfig } from '../lambdas/shared/roles';
+
+import { parseRoleList, type Role } from '../lambdas/shared/routes';
 
 export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
@@ -161,6 +164,8 @@ export interface WristbandConfig {
   readonly roles: RoleConfig;
   readonly stackName: string;
   readonly corsOrigin: string;
+  /** Roles whose routes need a sign-in with a second factor (MFA_REQUIRED_ROLES). */
+  readonly mfaRequiredRoles: readonly Role[];
 }
 
 /** What stack props may set: the same keys as the CDK context. */
@@ -182,6 +187,8 @@ export type WristbandConfigProps = Partial<
     userManagerRoles: readonly string[] | string;
     stackName: string;
     corsOrigin: string;
+    /** Role names, space- or comma-separated, or a list. */
+    mfaRequiredRoles: string | readonly string[];
   }
 >;
 
@@ -201,6 +208,7 @@ export const CONFIG_KEYS: readonly string[] = [
   ...Object.values(ROLE_SETTINGS).map((s) => s.key),
   STACK_NAME_SETTING.key,
   CORS_ORIGIN.key,
+  MFA_REQUIRED_ROLES.key,
 ];
 
 export class ConfigError extends Error {
@@ -279,7 +287,9 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     roles: roleConfigOf(raw, problems),
     stackName: stackName(raw(STACK_NAME_SETTING.key), problems),
     corsOrigin: corsOrigin(raw(CORS_ORIGIN.key), problems),
+    mfaRequiredRoles: [],
   };
+  (config as { mfaRequiredRoles: readonly Role[] }).mfaRequiredRoles = mfaRequiredRoles(raw(MFA_REQUIRED_ROLES.key), config.roles.roles, problems);
 
   // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
   const { authorizerCacheTtlSeconds, accessTokenTtlSeconds } = config.settings;
@@ -429,4 +439,15 @@ export function configFromApp(scope: IConstruct, props?: WristbandConfigProps): 
     context: (key) => node.tryGetContext(key),
     contextKeys: Object.keys((node.getAllContext() ?? {}) as object),
   });
+}
+
+/** MFA_REQUIRED_ROLES: known role names only, so a typo cannot silently leave admins without the requirement. */
+function mfaRequiredRoles(value: unknown, roles: readonly Role[], problems: string[]): readonly Role[] {
+  if (value === undefined || value === null) return [];
+  const names = typeof value === 'string' ? parseRoleList(value) : Array.isArray(value) ? value : undefined;
+  if (!names?.every((name) => typeof name === 'string' && roles.includes(name))) {
+    problems.push(`${MFA_REQUIRED_ROLES.key} must name roles (${roles.join(', ')}), space- or comma-separated, got ${show(value)}`);
+    return [];
+  }
+  return [...new Set(names as Role[])];
 }

@@ -38,6 +38,7 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   'GET /': 'the liveness check, which reads nothing',
   'POST /register': 'how a client creates the account it will log in with',
   'POST /login': 'how a client obtains its first token pair (bcrypt, per-account lockout, stage throttling)',
+  'POST /login/mfa': 'the second step of sign-in: the single-use challenge from POST /login is the credential, with a TOTP code under the same lockout',
   'POST /refresh': 'the refresh token in the body is the credential (single use, family revoked on reuse)',
   'POST /logout': 'the refresh token in the body is the credential; an unknown token still gets 204',
   'GET /.well-known/jwks.json': 'public keys only, published so any client or service can verify access tokens',
@@ -86,6 +87,12 @@ export function acknowledgeSecurityFindings(stack: Wristband): void {
     const reason = policy && wildcardReason(wildcardActions(policy));
     if (reason) acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', reason);
   }
+
+  acknowledge(
+    stack.signingKeys.totpKey.node.defaultChild,
+    'AwsSolutions-SMG4',
+    'key material for TOTP secrets at rest: rotating it would make every enrolled authenticator unreadable (re-encryption on rotation is not built); readable by the four second-factor functions only',
+  );
 
   // The API: the account-level logging role, request validation, WAF, public methods, and the authorizer kind.
   // An app's own API: its logging role, validation and WAF are the app's findings to answer.

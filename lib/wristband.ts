@@ -119,7 +119,7 @@ export class Wristband extends Construct {
     this.signingKeys = new SigningKeys(this, 'SigningKeys');
     this.functions = new WristbandFunctions(this, 'Functions', {
       config,
-      resources: { table: this.table.table, publicKeys: this.signingKeys.publicKeys, signingKey: this.signingKeys.secret },
+      resources: { table: this.table.table, publicKeys: this.signingKeys.publicKeys, signingKey: this.signingKeys.secret, totpKey: this.signingKeys.totpKey },
     });
     const rotation = this.functions.get('rotate-keys') as WristbandFunction;
     this.signingKeys.addRotation(rotation, Duration.days(config.keyRotationDays));

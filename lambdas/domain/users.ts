@@ -28,6 +28,8 @@ export interface User {
 /** An account as stored, hash included: never leaves the domain layer. */
 export interface Account extends User {
   readonly passwordHash: string;
+  /** A second factor the account signs in with (set when TOTP is confirmed, removed when it is turned off). */
+  readonly mfa?: 'totp';
 }
 
 /** User ids are UUIDs; anything else cannot name a user and is not worth a read. */
@@ -41,7 +43,8 @@ export function accountFromItem(item: Item | undefined): Account | undefined {
   const passwordHash = getS(item, 'passwordHash');
   if (!id || !email || !isRole(role) || !createdAt || !passwordHash) return undefined;
   const name = getS(item, 'name');
-  return { id, email, role, createdAt, passwordHash, ...(name !== undefined ? { name } : {}) };
+  const mfa = getS(item, 'mfa') === 'totp' ? ('totp' as const) : undefined;
+  return { id, email, role, createdAt, passwordHash, ...(name !== undefined ? { name } : {}), ...(mfa ? { mfa } : {}) };
 }
 
 /** The public view: what the contract calls `User`. */
@@ -252,6 +255,8 @@ export class Users {
         );
       }
     }
+    // The sealed TOTP secret and recovery hashes go with the account.
+    await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.totp(id)) }));
     await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)) }));
   }
 

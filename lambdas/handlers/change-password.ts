@@ -23,7 +23,9 @@ const body = REQUEST_BODIES['change-password'];
 
 /** `POST /api/password`: checks the current password, stores the new one, revokes every session, answers a new pair. */
 export const handler = httpHandler(async (request) => {
-  const { sub } = callerOf(request.event);
+  const { sub, amr } = callerOf(request.event);
   const { currentPassword, newPassword } = parseBody(request.jsonBody(), body);
-  return jsonResponse(200, await change.change(sub, currentPassword, newPassword, describeClient(request.header('user-agent'))));
+  // Only `otp` is carried over: a token without the claim (issued before it existed) signed in with a password.
+  const methods = amr.includes('otp') ? (['pwd', 'otp'] as const) : (['pwd'] as const);
+  return jsonResponse(200, await change.change(sub, currentPassword, newPassword, describeClient(request.header('user-agent')), methods));
 });

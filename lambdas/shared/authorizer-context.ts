@@ -19,13 +19,15 @@ export interface AuthorizerContext {
   readonly jti: string;
   /** Epoch seconds: handlers refuse a token that expired behind a cached Allow. */
   readonly exp: number;
+  /** The token's `amr` (how the user signed in); decoding always sets it, `[]` when the token has none. */
+  readonly amr?: readonly string[];
 }
 
 /** The context as the authorizer returns it: string values only, which API Gateway passes unchanged. */
 export type EncodedAuthorizerContext = { readonly [key: string]: string };
 
 export function encodeAuthorizerContext(context: AuthorizerContext): EncodedAuthorizerContext {
-  return { sub: context.sub, role: context.role, jti: context.jti, exp: String(context.exp) };
+  return { sub: context.sub, role: context.role, jti: context.jti, exp: String(context.exp), amr: encodeList(context.amr ?? []) };
 }
 
 /**
@@ -42,7 +44,10 @@ export function decodeAuthorizerContext(raw: unknown): AuthorizerContext | undef
   const jti = ownString(raw, 'jti') ?? '';
   const exp = ownString(raw, 'exp');
   if (!sub || !isRole(role) || exp === undefined || !/^\d{1,15}$/.test(exp)) return undefined;
-  return { sub, role, jti, exp: Number(exp) };
+  // A context from before `amr` travelled has none: treated as no second factor.
+  const amr = decodeList(ownString(raw, 'amr') ?? '[]');
+  if (!amr) return undefined;
+  return { sub, role, jti, exp: Number(exp), amr };
 }
 
 /** A list claim (roles, amr) as one context value. */

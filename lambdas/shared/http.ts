@@ -184,6 +184,8 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 export interface Caller {
   readonly sub: string;
   readonly role: Role;
+  /** How the token's user signed in (RFC 8176 `amr`): `['pwd']`, `['pwd', 'otp']`, or `[]` for an older token. */
+  readonly amr: readonly string[];
 }
 
 let clockToleranceSeconds: number | undefined;
@@ -201,7 +203,7 @@ export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()):
   if (!context) throw new UnauthorizedError('no authorizer context');
   clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
   if (now / 1000 > context.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
-  return { sub: context.sub, role: context.role };
+  return { sub: context.sub, role: context.role, amr: context.amr ?? [] };
 }
 
 /**

@@ -37,6 +37,7 @@ export const ROUTES = [
   { method: 'GET', path: '/', handler: 'root', access: 'public' },
   { method: 'POST', path: '/register', handler: 'register', access: 'public' },
   { method: 'POST', path: '/login', handler: 'login', access: 'public' },
+  { method: 'POST', path: '/login/mfa', handler: 'login-mfa', access: 'public' },
   { method: 'POST', path: '/refresh', handler: 'refresh', access: 'public' },
   { method: 'POST', path: '/logout', handler: 'logout', access: 'public' },
   { method: 'GET', path: '/.well-known/jwks.json', handler: 'jwks', access: 'public' },
@@ -49,6 +50,9 @@ export const ROUTES = [
   { method: 'GET', path: '/api/sessions', handler: 'list-sessions', access: 'authenticated' },
   { method: 'DELETE', path: '/api/sessions/{id}', handler: 'revoke-session', access: 'authenticated' },
   { method: 'POST', path: '/api/sessions/revoke-all', handler: 'revoke-all-sessions', access: 'authenticated' },
+  { method: 'POST', path: '/api/mfa/totp', handler: 'mfa-totp-enrol', access: 'authenticated' },
+  { method: 'POST', path: '/api/mfa/totp/confirm', handler: 'mfa-totp-confirm', access: 'authenticated' },
+  { method: 'DELETE', path: '/api/mfa/totp', handler: 'mfa-totp-disable', access: 'authenticated' },
   { method: 'GET', path: '/api/admin', handler: 'admin', access: USER_MANAGERS },
   { method: 'GET', path: '/api/users', handler: 'list-users', access: USER_MANAGERS },
   { method: 'PUT', path: '/api/users/{id}/role', handler: 'set-user-role', access: USER_MANAGERS },
@@ -75,6 +79,22 @@ export type DemoHandlerName = (typeof DEMO_HANDLERS)[number];
 
 export function isDemoRoute(route: Pick<Route, 'handler'>): boolean {
   return (DEMO_HANDLERS as readonly string[]).includes(route.handler);
+}
+
+/** A role list as a setting writes it (MFA_REQUIRED_ROLES): names separated by spaces or commas. */
+export function parseRoleList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((name) => name !== '');
+}
+
+/**
+ * Whether a second-factor requirement closes `route` to a caller: the route
+ * is reserved to roles (not open to every signed-in user), the caller's role
+ * is one of `mfaRequiredRoles`, and the token's `amr` has no `otp`. Routes
+ * every signed-in user may call (enrolling a second factor among them) stay
+ * open, so such a user can enrol and sign in again with a code.
+ */
+export function needsSecondFactor(role: Role | undefined, route: Pick<Route, 'access'>, mfaRequiredRoles: readonly Role[], otp: boolean): boolean {
+  return !otp && role !== undefined && route.access !== 'public' && route.access !== 'authenticated' && mfaRequiredRoles.includes(role);
 }
 
 /** A route's access with USER_MANAGERS replaced by the configured roles. */

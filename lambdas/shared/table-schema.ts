@@ -11,6 +11,8 @@
  * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
  * | `lockout`       | `LOCK#<email>`  | `LOCK`            | attempts in the window, TTL         |
  * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |
+ * | `totp`          | `TOTP#<id>`     | `TOTP`            | encrypted secret, recovery hashes   |
+ * | `mfaChallenge`  | `MFACH#<sha256>`| `MFACH`           | sign-in challenge, single use, TTL  |
  *
  * Every item type has a partition key prefix of its own, and no prefix
  * starts another: IAM's `dynamodb:LeadingKeys` condition sees only the
@@ -42,6 +44,8 @@ export const ITEM_TYPES = {
   order: 'ORDER#',
   lockout: 'LOCK#',
   refreshToken: 'RT#',
+  totp: 'TOTP#',
+  mfaChallenge: 'MFACH#',
 } as const;
 
 export type ItemType = keyof typeof ITEM_TYPES;
@@ -59,6 +63,8 @@ export const keys = {
   orderPartition,
   lockout: (email: string) => ({ pk: `${P.lockout}${email}`, sk: 'LOCK' }),
   refreshToken: (tokenHash: string) => ({ pk: `${P.refreshToken}${tokenHash}`, sk: 'RT' }),
+  totp: (userId: string) => ({ pk: `${P.totp}${userId}`, sk: 'TOTP' }),
+  mfaChallenge: (challengeHash: string) => ({ pk: `${P.mfaChallenge}${challengeHash}`, sk: 'MFACH' }),
   /** The users index partition of an account item: one of USERS_INDEX_SHARDS, from its user id. */
   usersIndexShard: (userId: string) => usersIndexShardKey(usersIndexShardOf(userId)),
   /** Every partition `GET /api/users` reads: each shard, and the legacy one (see USERS_INDEX_LEGACY_PARTITION). */

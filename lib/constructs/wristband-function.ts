@@ -18,7 +18,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
 import { CORS_ORIGIN_DEFAULT, CORS_ORIGIN_ENV } from '../../lambdas/shared/cors';
 import { encodeRoleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
-import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
+import { MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
@@ -44,6 +44,8 @@ export interface FunctionResources {
   readonly publicKeys: IStringParameter;
   /** The private signing key (Secrets Manager). */
   readonly signingKey: ISecret;
+  /** The key material TOTP secrets are sealed with (Secrets Manager). */
+  readonly totpKey: ISecret;
 }
 
 export interface WristbandFunctionProps {
@@ -70,6 +72,7 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   env[TOKEN_IDENTITY.audience.env] = config.audience;
   env[ROLES_ENV] = encodeRoleConfig(config.roles);
   if (config.corsOrigin !== CORS_ORIGIN_DEFAULT) env[CORS_ORIGIN_ENV] = config.corsOrigin;
+  env[MFA_REQUIRED_ROLES.env] = config.mfaRequiredRoles.join(' ');
   env[WIRING_ENV.signingKeyCacheSeconds] = String(SIGNING_KEY_CACHE_SECONDS_DEFAULT);
   env.POWERTOOLS_SERVICE_NAME = SERVICE_NAME;
   env[LOG_LEVEL.env] = config.logLevel;
@@ -132,6 +135,7 @@ export class WristbandFunction extends NodejsFunction {
       environment[WIRING_ENV.dynamoEndpoint] = '';
     }
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
+    if (spec.totpKey) environment[WIRING_ENV.totpKeySecretId] = resources.totpKey.secretArn;
     // The `stack` dimension of every metric: two wristband stacks in one account and region keep apart.
     environment[METRICS_STACK_ENV] = Stack.of(scope).stackName;
 
@@ -195,6 +199,9 @@ export function policyStatements(spec: FunctionSpec, resources: FunctionResource
   }
   if (spec.signingKey) {
     statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
+  }
+  if (spec.totpKey) {
+    statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resources.totpKey.secretArn] }));
   }
   if (spec.rotatesKeys) {
     statements.push(

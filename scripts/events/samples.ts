@@ -89,6 +89,12 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   'set-user-role': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) }, body: { role: 'user' } },
   'delete-user': { caller: ADMIN, pathParameters: { id: placeholder('user-id', NEW_USER.email) } },
   'revoke-user-sessions': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) } },
+  // A challenge comes from a POST /login of an account with TOTP; this one names none (401 invalid_token).
+  'login-mfa': { body: { challenge: 'A'.repeat(43), code: '123456' } },
+  // Stores a pending secret only: nothing changes for alice's sign-in until it is confirmed.
+  'mfa-totp-enrol': { caller: ALICE },
+  'mfa-totp-confirm': { caller: ALICE, body: { code: '123456' } },
+  'mfa-totp-disable': { caller: ALICE, body: { password: DEMO_ACCOUNTS.find((a) => a.email === ALICE.email)!.password, code: '123456' } },
 };
 
 export interface SampleEvent {

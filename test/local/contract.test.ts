@@ -207,7 +207,8 @@ describe('POST /login', () => {
     const header = decodeProtectedHeader(response.json.accessToken);
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = JSON.parse(Buffer.from(response.json.accessToken.split('.')[1], 'base64url').toString());
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
+    expect(claims.amr).toEqual(['pwd']);
     expect(claims.exp - claims.iat).toBe(900);
     expect(claims.role).toBe('user');
   });

@@ -113,6 +113,11 @@ const EXPECTED: Record<string, Check> = {
     expect(status).toBe(200);
     expect(body.sessions[0]).toMatchObject({ id: expect.any(String), createdAt: expect.any(String), lastUsedAt: expect.any(String) });
   },
+  // The sample challenge names none; enrolment stores a pending secret, whose code the sample cannot know (401); nothing to turn off (404).
+  'login-mfa.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_token' } }),
+  'mfa-totp-enrol.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { secret: expect.any(String), otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) } }),
+  'mfa-totp-confirm.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_credentials' } }),
+  'mfa-totp-disable.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'revoke-session.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'revoke-all-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
   'revoke-user-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),

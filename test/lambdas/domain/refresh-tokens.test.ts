@@ -9,7 +9,7 @@ import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { keyOf, N } from '../../../lambdas/shared/dynamo';
 import { InvalidTokenError } from '../../../lambdas/shared/errors';
 import { keys, TABLE } from '../../../lambdas/shared/table-schema';
-import { domain, TOKEN_CONFIG } from '../../support/domain';
+import { domain, TOKEN_CONFIG, tokensOf } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const LIFETIME_MS = TOKEN_CONFIG.refreshTokenTtlSeconds * 1000;
@@ -18,7 +18,7 @@ const INTERVAL_MS = TOKEN_CONFIG.refreshReuseIntervalSeconds * 1000;
 async function signedIn(email = 'refresh@example.com', client?: string) {
   const env = await domain();
   const user = await env.registration.register({ email, password: PASSWORD });
-  const pair = await env.login.login(email, PASSWORD, client);
+  const pair = tokensOf(await env.login.login(email, PASSWORD, client));
   return { ...env, user, pair };
 }
 
@@ -101,7 +101,7 @@ describe('the session list', () => {
     const { sessions, login, clock, pair, refreshTokens, user } = await signedIn('list@example.com', 'Firefox on Linux');
     const opened = new Date(clock.now()).toISOString();
     clock.advance(60_000);
-    const second = await login.login('list@example.com', PASSWORD);
+    const second = tokensOf(await login.login('list@example.com', PASSWORD));
     clock.advance(60_000);
     await sessions.refresh(pair.refreshToken);
     const refreshedAt = new Date(clock.now()).toISOString();
@@ -125,7 +125,7 @@ describe('the session list', () => {
   it('signs out everywhere however many sessions there are, and counts only those still live', async () => {
     const { login, sessions, refreshTokens, user, pair } = await signedIn('many@example.com');
     const others = [];
-    for (let i = 0; i < 22; i++) others.push(await login.login('many@example.com', PASSWORD));
+    for (let i = 0; i < 22; i++) others.push(tokensOf(await login.login('many@example.com', PASSWORD)));
     await refreshTokens.revokeSession(user.id, (await refreshTokens.sessionsOf(user.id))[0]!.id);
     expect(await refreshTokens.revokeAllSessions(user.id)).toBe(22);
     expect(await refreshTokens.sessionsOf(user.id)).toEqual([]);
@@ -138,7 +138,7 @@ describe('a deleted user', () => {
   it("never gets into the account someone registers next with the same email, even when the delete stopped halfway", async () => {
     const { db, registration, sessions, login, pair } = await signedIn('reused@example.com');
     const rotated = await sessions.refresh(pair.refreshToken);
-    const kept = await login.login('reused@example.com', PASSWORD);
+    const kept = tokensOf(await login.login('reused@example.com', PASSWORD));
     // Deletion removes the account first and the sessions after it (Users.delete); here it stopped in between.
     await db.client.send(new DeleteItemCommand({ TableName: db.tableName, Key: keyOf(keys.account('reused@example.com')) }));
     const newcomer = await registration.register({ email: 'reused@example.com', password: `${PASSWORD}-2` });

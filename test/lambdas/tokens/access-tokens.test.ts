@@ -90,12 +90,12 @@ async function refusal(t: string): Promise<InvalidTokenError> {
 describe('AccessTokenIssuer and AccessTokenVerifier', () => {
   it('round-trips: the verifier returns the claims the issuer signed', async () => {
     // Act
-    const issued = await issuer.issue({ sub: 'user-42', role: 'admin' });
+    const issued = await issuer.issue({ sub: 'user-42', role: 'admin', amr: ['pwd', 'otp'] });
     const claims = await verifier.verify(issued.accessToken);
 
     // Assess
     expect(issued.expiresIn).toBe(900);
-    expect(claims).toEqual({ sub: 'user-42', role: 'admin', jti: expect.any(String), iat: T0, exp: T0 + 900, iss: CONFIG.issuer, aud: CONFIG.audience });
+    expect(claims).toEqual({ sub: 'user-42', role: 'admin', amr: ['pwd', 'otp'], jti: expect.any(String), iat: T0, exp: T0 + 900, iss: CONFIG.issuer, aud: CONFIG.audience });
     expect(decodeProtectedHeader(issued.accessToken)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
   });
 
