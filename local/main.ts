@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
+import { PACKAGE_ROOT } from '../lib/package-root';
 import { DEMO_ACCOUNTS, startLocalStack } from './stack';
 
 function port(raw: string | undefined): number {
@@ -15,7 +16,7 @@ function port(raw: string | undefined): number {
 }
 
 /** package.json's version: the one to cite in a bug report. */
-const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
   // The SDK warns on Node 20 that future releases need Node 22. Deployed functions run on nodejs22.x; here it is noise.
