@@ -3,7 +3,7 @@
  * The package's command (`npx wristband start`): the local stack for the
  * CDK app in the current directory, exactly what `npm start` runs in the
  * repository (local/main.ts), with the data directory under the app's
- * folder. The app's own handler files are TypeScript, so tsx's loaders are
+ * folder. The app's own handler files are TypeScript, so tsx's loader is
  * registered first; wristband's own code is already compiled.
  */
 
@@ -15,9 +15,9 @@ const USAGE = [
 ].join('\n');
 
 function startLocalStack(): void {
-  // Plain require: the package compiles to CommonJS, and tsx's subpath exports carry no types for that resolution.
+  // The compiled local stack loads handler files with require(), so tsx's CommonJS hook is the one it needs. Plain
+  // require: the package compiles to CommonJS, and tsx's subpath exports carry no types for that resolution.
   (require('tsx/cjs/api') as { register(): unknown }).register();
-  (require('tsx/esm/api') as { register(): unknown }).register();
   // local/main.ts starts the stack when loaded, and handles its own signals and errors.
   require('./main');
 }
