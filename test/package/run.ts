@@ -136,18 +136,23 @@ function startLocalStack(appDir: string): Promise<{ child: ChildProcess; url: st
   });
 }
 
+/** SIGTERM to its process group, SIGKILL after 10 s; resolves once every process in it has let go of the output pipes. */
 function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // Already gone.
+    }
+  };
   return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => {
-      process.kill(-child.pid!, 'SIGKILL');
-      resolvePromise();
-    }, 10_000);
-    child.once('exit', () => {
+    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
+    child.once('close', () => {
       clearTimeout(timer);
       resolvePromise();
     });
-    process.kill(-child.pid!, 'SIGTERM');
+    signal('SIGTERM');
   });
 }
 
@@ -214,6 +219,7 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`    ${started.url}: GET / 200, GET /.well-known/jwks.json 200 with ${keys.length} key(s)\n`);
       await stop(started.child);
+      stack = undefined;
     });
 
     process.stdout.write(`\npackage test passed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
