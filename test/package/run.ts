@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 const REPO = resolve(__dirname, '..', '..');
 const FIXTURE = join(__dirname, 'fixture-app');
 /** The app's dependencies, at the repository's own versions: those are the ones npm's cache holds and the tests ran with. */
-const APP_DEV_DEPENDENCIES = ['aws-cdk', 'aws-cdk-lib', 'cdk-nag', 'constructs', 'tsx', 'typescript'] as const;
+const APP_DEV_DEPENDENCIES = ['@types/node', 'aws-cdk', 'aws-cdk-lib', 'cdk-nag', 'constructs', 'tsx', 'typescript'] as const;
 /** How long `wristband start` may take to print its URL. */
 const START_TIMEOUT_MS = 60_000;
 
