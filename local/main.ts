@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
 import { PACKAGE_ROOT } from '../lib/package-root';
+import { applyCdkContext } from './cdk-context';
 import { DEMO_ACCOUNTS, startLocalStack } from './stack';
 
 function port(raw: string | undefined): number {
@@ -25,10 +26,14 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
   // Metrics are EMF lines on stdout, for CloudWatch: noise between these lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The app's cdk.json settings, where the environment sets none: the values the deployed stack gets.
+  const fromCdkJson = applyCdkContext(process.env, process.cwd());
   const dataDir = process.env.DATA_DIR || '.data';
   const stack = await startLocalStack({
     dataDir,
     port: port(process.env.PORT),
+    // Loopback unless told otherwise: the demo accounts have published passwords.
+    host: process.env.HOST || '127.0.0.1',
     onRequest: (e) => process.stdout.write(`${new Date().toISOString()} ${e.method} ${e.path} -> ${e.status} (${e.ms} ms)\n`),
   });
 
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
       `wristband ${VERSION} local stack listening on ${stack.url}`,
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
+      ...(fromCdkJson.length > 0 ? [`  cdk.json: ${fromCdkJson.join(', ')}`] : []),
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
       stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',
