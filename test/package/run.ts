@@ -6,7 +6,8 @@
  * cache when it has them), the app's type-check against the shipped
  * declarations, `cdk synth` with cdk-nag's AwsSolutions pack (it must pass
  * with no finding left), every synthesized Lambda bundle exporting its
- * `handler`, and `npx wristband start` answering over HTTP. Each step
+ * `handler`, and `npx wristband start` answering over HTTP with the
+ * setting the app's cdk.json gives (accessTokenTtlSeconds). Each step
  * prints its time; any failure exits 1 with the step and its output.
  *
  *   node --import tsx test/package/run.ts [--app wristband] [--keep]
@@ -217,7 +218,18 @@ async function main(): Promise<void> {
       if (jwks.status !== 200 || !Array.isArray(keys) || keys.length === 0) {
         throw new StepFailed(`GET /.well-known/jwks.json answered ${jwks.status}: ${JSON.stringify(jwks.json)}`);
       }
-      process.stdout.write(`    ${started.url}: GET / 200, GET /.well-known/jwks.json 200 with ${keys.length} key(s)\n`);
+      // The app's cdk.json sets accessTokenTtlSeconds: the local stack takes it, as the deployed stack does.
+      const expected = readJson<{ context: Record<string, unknown> }>(join(appDir, 'cdk.json')).context.accessTokenTtlSeconds;
+      const login = await fetch(`${started.url}/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'alice@example.com', password: 'alice-local-pass' }),
+      });
+      const expiresIn = ((await login.json()) as { expiresIn?: unknown }).expiresIn;
+      if (login.status !== 200 || expiresIn !== expected) {
+        throw new StepFailed(`POST /login answered ${login.status} with expiresIn ${String(expiresIn)}; cdk.json sets ${String(expected)}\n${started.output()}`);
+      }
+      process.stdout.write(`    ${started.url}: GET / 200, GET /.well-known/jwks.json 200 with ${keys.length} key(s), login expiresIn ${expiresIn} from cdk.json\n`);
       await stop(started.child);
       stack = undefined;
     });
