@@ -20,7 +20,7 @@ import type { FunctionName } from '../../../lambdas/shared/routes';
 import { Users } from '../../../lambdas/domain/users';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
-import { context, proxyEvent, withCaller } from '../../support/events';
+import { context, proxyEvent, withCaller, routed } from '../../support/events';
 import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture } from '../shared/output-capture';
 
@@ -41,7 +41,7 @@ const exercised = new Set<FunctionName>();
 
 async function load<T>(name: FunctionName): Promise<T> {
   exercised.add(name);
-  return ((await import(`../../../lambdas/handlers/${name}`)) as { handler: T }).handler;
+  return routed(name, ((await import(`../../../lambdas/handlers/${name}`)) as { handler: (event: APIGatewayProxyEvent) => unknown }).handler) as T;
 }
 
 const post = (json: unknown, headers: Record<string, string> = {}) =>
