@@ -5,9 +5,12 @@ const rotatedWeekly = synth({ context: { keyRotationDays: '7' } }).template;
 
 describe('the signing key secret', () => {
   it('is created with a generated placeholder, never a literal value, and no key', () => {
-    const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    // The other secret is the TOTP key (its own test in iam.test.ts); the signing key is the one with a placeholder.
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    const [secret, ...others] = secrets.filter((s) => s.Properties.GenerateSecretString?.GenerateStringKey === 'placeholder');
 
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    expect(others).toHaveLength(0);
     expect(secret!.Properties.SecretString).toBeUndefined();
     expect(secret!.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'placeholder' });
     expect(secret!.Properties.GenerateSecretString.SecretStringTemplate).not.toMatch(/privateJwk/);

@@ -5,7 +5,7 @@
  * `wristband start` run) in an app folder of its own.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,7 +74,10 @@ function startMain(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithout
 }
 
 it("the local stack listens on HOST only, and takes the app's cdk.json settings", async () => {
-  cdkJson({ accessTokenTtlSeconds: 120 });
+  cdkJson({ accessTokenTtlSeconds: 600 });
+  // The app cdk.json names: this repository's, so the local stack has a Wristband to serve.
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'app.ts'), `import ${JSON.stringify(join(ROOT, 'bin', 'wristband.ts'))};\n`);
   const { child, port } = await startMain({ HOST: '127.0.0.2', PORT: '0', DATA_DIR: join(dir, '.data'), BCRYPT_COST: '4' });
   try {
     const api = client(`http://127.0.0.2:${port}`);
@@ -82,7 +85,7 @@ it("the local stack listens on HOST only, and takes the app's cdk.json settings"
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
     const login = await api('POST', '/login', { body: { email: 'alice@example.com', password: 'alice-local-pass' } });
     expect(login.status).toBe(200);
-    expect(login.json.expiresIn).toBe(120);
+    expect(login.json.expiresIn).toBe(600);
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
