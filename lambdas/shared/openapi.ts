@@ -144,7 +144,23 @@ const NO_CONTENT = (description: string): Success => ({ status: 204, description
 export const SUCCESS: Readonly<Record<string, Success>> = {
   root: { status: 200, description: 'Liveness.', schema: object({ name: { const: 'wristband' }, status: { const: 'ok' } }) },
   register: { status: 201, description: 'The new user (role `user`).', schema: object({ user: ref('User') }) },
-  login: { status: 200, description: 'A token pair; the login opens a session.', schema: ref('TokenPair') },
+  login: {
+    status: 200,
+    description: 'A token pair (the login opens a session), or, for an account with a second factor, a challenge for POST /login/mfa.',
+    schema: { oneOf: [ref('TokenPair'), object({ mfaRequired: { const: true }, challenge: { type: 'string' } })] },
+  },
+  'login-mfa': { status: 200, description: 'A token pair whose access token says `amr: ["pwd","otp"]`; the login opens a session.', schema: ref('TokenPair') },
+  'mfa-totp-enrol': {
+    status: 200,
+    description: 'A new authenticator secret and its otpauth:// URI (show it as a QR code); not active until confirmed.',
+    schema: object({ secret: { type: 'string' }, otpauthUri: { type: 'string' } }),
+  },
+  'mfa-totp-confirm': {
+    status: 200,
+    description: 'The authenticator is active; ten recovery codes, shown this once.',
+    schema: object({ recoveryCodes: { type: 'array', items: { type: 'string' } } }),
+  },
+  'mfa-totp-disable': NO_CONTENT('The second factor is off; the recovery codes are void.'),
   refresh: { status: 200, description: 'The next token pair; the refresh token sent is used up.', schema: ref('TokenPair') },
   logout: NO_CONTENT("The token's session is revoked (also for an unknown or already revoked token)."),
   jwks: {
@@ -178,6 +194,9 @@ export const SUCCESS: Readonly<Record<string, Success>> = {
 const HANDLER_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   register: ['email_taken'],
   login: ['invalid_credentials', 'too_many_attempts'],
+  'login-mfa': ['invalid_credentials', 'too_many_attempts'],
+  'mfa-totp-confirm': ['invalid_credentials'],
+  'mfa-totp-disable': ['invalid_credentials', 'too_many_attempts'],
   refresh: ['invalid_token'],
   profile: ['not_found'],
   // The caller's account is read first: a deleted user's still-valid token gets 404.

@@ -43,6 +43,17 @@ export const REQUEST_BODIES = {
   'change-password': { currentPassword: str(), newPassword: documented(str(), { description: passwordRules }) },
   'delete-profile': { password: documented(str(), { description: "The caller's current password." }) },
   // The handler narrows this to the configured roles (known at run time only); the default ones are documented.
+  'login-mfa': {
+    challenge: documented(str({ max: 64 }), { description: 'The challenge `POST /login` answered.' }),
+    code: optional(documented(str({ max: 16 }), { description: 'The current 6-digit code of the authenticator app.' })),
+    recoveryCode: optional(documented(str({ max: 32 }), { description: 'One of the recovery codes, instead of a code; each works once.' })),
+  },
+  'mfa-totp-confirm': { code: documented(str({ max: 16 }), { description: 'The current code of the new authenticator.' }) },
+  'mfa-totp-disable': {
+    password: documented(str(), { description: "The caller's current password." }),
+    code: optional(str({ max: 16 })),
+    recoveryCode: optional(str({ max: 32 })),
+  },
   'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
 } as const satisfies Partial<Record<RouteHandlerName, Shape>>;
 
