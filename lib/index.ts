@@ -1,8 +1,11 @@
 /**
- * The package's entry (`import … from 'wristband'`): the stack, how to
- * build it from an app's configuration, and the security checks that
- * `cdk synth` runs. Only what a CDK app needs; the rest is internal.
+ * The package entry (`wristband`): everything a CDK app needs. Handlers
+ * import `wristband/handler` (lambdas/protect.ts) instead, which loads no CDK.
  */
-export { ConfigError, configFromApp, resolveConfig, type AlarmNotify, type WristbandConfig, type WristbandConfigProps } from './config';
+export { Wristband, ENTRY_FUNCTION_DEFAULTS, type AddRouteOptions, type Allow, type WristbandProps, type WristbandRoute } from './wristband';
+export { WristbandStack, buildWristband, STACK_NAME, type WristbandStackProps } from './wristband-stack';
+export { ConfigError, resolveConfig, configFromApp, type AlarmNotify, type WristbandConfig, type WristbandConfigProps } from './config';
 export { addSecurityChecks } from './security-checks';
-export { buildWristband, STACK_NAME, WristbandStack, type WristbandStackProps } from './wristband-stack';
+export { FUNCTION_SPECS, grants, type FunctionSpec, type ItemGrants } from './function-specs';
+export { DEFAULT_ROLE_CONFIG, type Role, type RoleConfig } from '../lambdas/shared/roles';
+export type { Access, HttpMethod } from '../lambdas/shared/routes';

@@ -11,6 +11,7 @@
  *
  * `--local` instead targets the running local stack (DATA_DIR, default .data).
  */
+import { roleConfig } from '../lambdas/shared/roles';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,24 +37,26 @@ export interface AdminTarget {
   readonly endpoint?: string;
   readonly bcryptCost: number;
   readonly passwordMinLength: number;
+  /** The role to give: the configured `createAdminRole` (default admin). */
+  readonly role?: string;
 }
 
-/** Creates an admin account through the same registration path as everyone else, with role admin. */
+/** Creates an admin account through the same registration path as everyone else, with the create-admin role. */
 export async function createAdmin(target: AdminTarget, input: { email: string; password: string; name?: string }): Promise<User> {
   const db = createDb({ tableName: target.tableName, region: target.region, endpoint: target.endpoint });
   try {
     const registration = new Registration(new Users(db), new PasswordHasher(target.bcryptCost), { minLength: target.passwordMinLength });
-    return await registration.register(input, 'admin');
+    return await registration.register(input, target.role ?? roleConfig().createAdmin);
   } finally {
     db.client.destroy();
   }
 }
 
 /** The deployed stack's settings, as `cdk deploy` resolves them from cdk.json. */
-function deployedSettings(root: string): { bcryptCost: number; passwordMinLength: number } {
+function deployedSettings(root: string): { bcryptCost: number; passwordMinLength: number; role: string } {
   const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   const config = resolveConfig({ context: (key) => cdkJson.context?.[key] });
-  return { bcryptCost: config.settings.bcryptCost, passwordMinLength: config.settings.passwordMinLength };
+  return { bcryptCost: config.settings.bcryptCost, passwordMinLength: config.settings.passwordMinLength, role: config.roles.createAdmin };
 }
 
 /** The running local stack, from the state file it writes under DATA_DIR (ignored when its process is gone). */
