@@ -11,6 +11,7 @@
  * - IAM: each handler's DynamoDB calls are checked against the item types
  *   its function is granted when deployed (local/table-grants.ts).
  */
+import { roleConfig, type RoleConfig } from '../lambdas/shared/roles';
 import dynalite from 'dynalite';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -102,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const db = createDb({ tableName: LOCAL_TABLE_NAME, endpoint: dynamoEndpoint, region: 'local' });
     await ensureTable(db);
-    const seeded = await seedDemoAccounts(db, passwordConfig(env).bcryptCost);
+    const seeded = await seedDemoAccounts(db, passwordConfig(env).bcryptCost, roleConfig(env));
     db.client.destroy();
 
     // Every handler's DynamoDB call is checked against its function's deployed grants (local/table-grants.ts).
@@ -177,7 +178,8 @@ async function loadHandler<T>(name: string, entry?: string): Promise<T> {
 }
 
 /** On an empty database only: the two demo accounts the contract names. */
-async function seedDemoAccounts(db: Db, bcryptCost: number): Promise<string[]> {
+/** The demo accounts, in the app's roles: alice gets what registration gives, the admin what create-admin gives. */
+async function seedDemoAccounts(db: Db, bcryptCost: number, roles: RoleConfig): Promise<string[]> {
   const users = new Users(db);
   if ((await users.list({ limit: 1 })).users.length > 0) return [];
   const hasher = new PasswordHasher(bcryptCost);
@@ -185,7 +187,7 @@ async function seedDemoAccounts(db: Db, bcryptCost: number): Promise<string[]> {
   for (const account of DEMO_ACCOUNTS) {
     // The demo passwords are known by design, so they skip the policy (which may be set stricter locally).
     await users.create(
-      { email: account.email, role: account.role, name: account.name, passwordHash: await hasher.hash(account.password) },
+      { email: account.email, role: account.role === 'admin' ? roles.createAdmin : roles.registration, name: account.name, passwordHash: await hasher.hash(account.password) },
       new Date().toISOString(),
     );
     created.push(account.email);

@@ -7,13 +7,14 @@
  * declarations, `cdk synth` with cdk-nag's AwsSolutions pack (it must pass
  * with no finding left), every synthesized Lambda bundle exporting its
  * `handler`, and `npx wristband start` answering over HTTP with the
- * setting the app's cdk.json gives (accessTokenTtlSeconds). Each step
- * prints its time; any failure exits 1 with the step and its output.
+ * setting the app's cdk.json gives (accessTokenTtlSeconds) and serving the
+ * app's own routes through its authorizer: 200 for a role the route names,
+ * 403 for another, 401 without a token. Each step prints its time; any
+ * failure exits 1 with the step and its output.
  *
- *   node --import tsx test/package/run.ts [--app wristband] [--keep]
+ *   node --import tsx test/package/run.ts [--keep]
  *
- * `--app wristband` synthesizes bin/app.wristband.ts (the `Wristband`
- * construct) instead of bin/app.ts; `--keep` leaves the folder for a look.
+ * `--keep` leaves the folder for a look.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -157,6 +158,15 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+async function call(base: string, method: string, path: string, options: { body?: unknown; token?: string }): Promise<{ status: number; json: unknown }> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${base}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
 async function get(url: string): Promise<{ status: number; json: unknown }> {
   const response = await fetch(url);
   const text = await response.text();
@@ -171,7 +181,7 @@ async function get(url: string): Promise<{ status: number; json: unknown }> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const appFile = args.includes('--app') ? `app.${args[args.indexOf('--app') + 1]}.ts` : 'app.ts';
+  const appFile = 'app.ts';
   const keep = args.includes('--keep');
   const work = mkdtempSync(join(tmpdir(), 'wristband-package-'));
   const appDir = join(work, 'articles-app');
@@ -230,6 +240,24 @@ async function main(): Promise<void> {
         throw new StepFailed(`POST /login answered ${login.status} with expiresIn ${String(expiresIn)}; cdk.json sets ${String(expected)}\n${started.output()}`);
       }
       process.stdout.write(`    ${started.url}: GET / 200, GET /.well-known/jwks.json 200 with ${keys.length} key(s), login expiresIn ${expiresIn} from cdk.json\n`);
+
+      // The app's routes, from the construct's route table: registration gives `reader` (the app's registrationRole).
+      const reader = { email: `reader-${Date.now()}@example.com`, password: 'a-long-reader-passphrase-7' };
+      const registered = await call(started.url, 'POST', '/register', { body: reader });
+      if (registered.status !== 201) throw new StepFailed(`POST /register answered ${registered.status}: ${JSON.stringify(registered.json)}`);
+      const signedIn = await call(started.url, 'POST', '/login', { body: reader });
+      const token = (signedIn.json as { accessToken?: string } | undefined)?.accessToken;
+      if (!token) throw new StepFailed(`POST /login answered ${signedIn.status}: ${JSON.stringify(signedIn.json)}`);
+      const answers = [
+        await call(started.url, 'GET', '/api/articles', { token }),
+        await call(started.url, 'DELETE', '/api/articles/a1', { token }),
+        await call(started.url, 'GET', '/api/articles', {}),
+      ].map((a) => a.status);
+      const role = ((await call(started.url, 'GET', '/api/articles', { token })).json as { caller?: { role?: string } } | undefined)?.caller?.role;
+      if (answers.join() !== '200,403,401' || role !== 'reader') {
+        throw new StepFailed(`the app's routes answered ${answers.join(', ')} (want 200 reader GET, 403 reader DELETE, 401 without a token), role ${role}\n${started.output()}`);
+      }
+      process.stdout.write(`    the app's routes: GET /api/articles 200 (role reader), DELETE /api/articles/a1 403, no token 401\n`);
       await stop(started.child);
       stack = undefined;
     });

@@ -1,37 +1,24 @@
 /**
- * A team's CDK app on wristband's current public API: the wristband stack,
- * and the team's two routes on its REST API behind its TOKEN authorizer,
- * with cdk-nag's AwsSolutions pack over all of it. The next version of this
- * app, on the `Wristband` construct, is bin/app.wristband.ts.
+ * A team's CDK app on wristband's public API: the `Wristband` construct with
+ * three roles of its own, and two routes with the team's own handler files.
+ * The construct builds the table, keys, auth routes, authorizer (its route
+ * table includes these routes), monitoring and the cdk-nag acknowledgements;
+ * addSecurityChecks runs cdk-nag's AwsSolutions pack over all of it.
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AuthorizationType, LambdaIntegration } from 'aws-cdk-lib/aws-apigateway';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { IConstruct } from 'constructs';
+import { App, Stack } from 'aws-cdk-lib';
 import { join } from 'node:path';
-import { addSecurityChecks, buildWristband } from 'wristband';
+import { addSecurityChecks, Wristband } from 'wristband';
 
 const app = new App();
 addSecurityChecks(app);
-const auth = buildWristband(app, { props: { removalPolicy: 'destroy' } });
+const stack = new Stack(app, 'Articles');
+const auth = new Wristband(stack, 'Auth', {
+  roles: ['reader', 'editor', 'admin'],
+  registrationRole: 'reader',
+  createAdminRole: 'admin',
+  userManagerRoles: ['admin'],
+  removalPolicy: 'destroy',
+});
 
-const routes = [
-  { method: 'GET', path: '/api/articles', file: 'list-articles.ts' },
-  { method: 'DELETE', path: '/api/articles/{id}', file: 'delete-article.ts' },
-] as const;
-
-for (const route of routes) {
-  const fn = new NodejsFunction(auth, `Team${route.file.replace(/\W/g, '')}`, {
-    entry: join(__dirname, '..', 'handlers', route.file),
-    bundling: { forceDockerBundling: false },
-  });
-  const method = auth.api.api.root
-    .resourceForPath(route.path)
-    .addMethod(route.method, new LambdaIntegration(fn), { authorizationType: AuthorizationType.CUSTOM, authorizer: auth.api.authorizer });
-  acknowledge(fn.role?.node.defaultChild, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'the team function writes its own logs only');
-  acknowledge(method.node.defaultChild, 'AwsSolutions-COG4', 'guarded by the wristband TOKEN authorizer');
-}
-
-function acknowledge(construct: IConstruct | undefined, id: string, reason: string): void {
-  if (construct) Validations.of(construct).acknowledge({ id, reason });
-}
+auth.addRoute({ method: 'GET', path: '/api/articles', allow: 'authenticated', entry: join(__dirname, '..', 'handlers', 'list-articles.ts') });
+auth.addRoute({ method: 'DELETE', path: '/api/articles/{id}', allow: ['editor', 'admin'], entry: join(__dirname, '..', 'handlers', 'delete-article.ts') });

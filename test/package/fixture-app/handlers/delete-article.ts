@@ -1,6 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { noContent, protectedHandler } from 'wristband/handler';
 
-/** DELETE /api/articles/{id}: editors and admins. */
-export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return { statusCode: 204, body: '', headers: { 'X-Deleted': event.pathParameters?.id ?? '' } };
-}
+/** DELETE /api/articles/{id}: editors and admins (the route says so; protectedHandler checks it again behind a cached Allow). */
+export const handler = protectedHandler(async () => noContent());
