@@ -11,6 +11,9 @@
  * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
  * | `lockout`       | `LOCK#<email>`  | `LOCK`            | attempts in the window, TTL         |
  * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |
+ * | `resetToken`    | `RESET#<sha256>`| `RESET`           | password reset link: user, TTL      |
+ * | `verifyToken`   | `VERIFY#<sha256>`| `VERIFY`         | email verification link: user, TTL  |
+ * | `mailQuota`     | `MAILQ#<id>`    | `MAILQ`           | mails this hour, current reset, TTL |
  *
  * Every item type has a partition key prefix of its own, and no prefix
  * starts another: IAM's `dynamodb:LeadingKeys` condition sees only the
@@ -42,6 +45,9 @@ export const ITEM_TYPES = {
   order: 'ORDER#',
   lockout: 'LOCK#',
   refreshToken: 'RT#',
+  resetToken: 'RESET#',
+  verifyToken: 'VERIFY#',
+  mailQuota: 'MAILQ#',
 } as const;
 
 export type ItemType = keyof typeof ITEM_TYPES;
@@ -59,6 +65,9 @@ export const keys = {
   orderPartition,
   lockout: (email: string) => ({ pk: `${P.lockout}${email}`, sk: 'LOCK' }),
   refreshToken: (tokenHash: string) => ({ pk: `${P.refreshToken}${tokenHash}`, sk: 'RT' }),
+  resetToken: (tokenHash: string) => ({ pk: `${P.resetToken}${tokenHash}`, sk: 'RESET' }),
+  verifyToken: (tokenHash: string) => ({ pk: `${P.verifyToken}${tokenHash}`, sk: 'VERIFY' }),
+  mailQuota: (userId: string) => ({ pk: `${P.mailQuota}${userId}`, sk: 'MAILQ' }),
   /** The users index partition of an account item: one of USERS_INDEX_SHARDS, from its user id. */
   usersIndexShard: (userId: string) => usersIndexShardKey(usersIndexShardOf(userId)),
   /** Every partition `GET /api/users` reads: each shard, and the legacy one (see USERS_INDEX_LEGACY_PARTITION). */

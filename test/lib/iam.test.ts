@@ -124,6 +124,9 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     order: 'ORDER#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
     lockout: 'LOCK#victim@example.com',
     refreshToken: `RT#${'ab'.repeat(32)}`,
+    resetToken: `RESET#${'cd'.repeat(32)}`,
+    verifyToken: `VERIFY#${'ef'.repeat(32)}`,
+    mailQuota: 'MAILQ#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
   };
   const allows = (name: FunctionName, action: string, ...leadingKeys: string[]) =>
     statementsAllow(statements(name), { action, resource: tableArn, leadingKeys });
