@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
-import { DEMO_ACCOUNTS, startLocalStack } from './stack';
+import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
 
 function port(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 3000;
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       `wristband ${VERSION} local stack listening on ${stack.url}`,
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
+      `  mail:     ${join(dataDir, LOCAL_OUTBOX_DIR)} (every mail as an .eml file, announced here with its link)`,
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
       stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',

@@ -3,10 +3,10 @@
  * token), and the login check itself.
  */
 import { batchGetConsistent, type Db } from '../shared/dynamo';
-import { InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
+import { EmailNotVerifiedError, InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
-import { LIMITS } from '../shared/settings';
+import { LIMITS, type EmailVerificationMode } from '../shared/settings';
 import { keys } from '../shared/table-schema';
 import type { AccessTokenIssuer } from '../tokens/access-tokens';
 import { normalizeEmail } from './email';
@@ -42,7 +42,7 @@ export class Sessions {
   }
 
   private async pair(account: Account, refreshToken: string): Promise<TokenPair> {
-    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role });
+    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role, emailVerified: account.emailVerified === true });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
   }
 }
@@ -63,6 +63,7 @@ export class Login {
     private readonly hasher: PasswordHasher,
     private readonly lockout: Lockout,
     private readonly sessions: Sessions,
+    private readonly emailVerification: EmailVerificationMode = 'optional',
   ) {}
 
   /**
@@ -93,6 +94,12 @@ export class Login {
       countMetric('loginFailed', reason);
       attempt.failed();
       throw new InvalidCredentialsError(reason);
+    }
+    if (this.emailVerification === 'required' && !account.emailVerified) {
+      // Only a caller who knows the password learns this: every other caller got the uniform 401 above.
+      await attempt.succeeded();
+      countMetric('loginFailed', 'email_not_verified');
+      throw new EmailNotVerifiedError();
     }
     // After bcrypt, one more round trip: the session's writes and the attempt's give-back go out together.
     const [pair] = await Promise.all([this.sessions.open(account, client), attempt.succeeded()]);

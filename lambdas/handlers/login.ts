@@ -2,12 +2,12 @@ import { dbFromEnv, sessionsFromEnv } from '../domain/from-env';
 import { Lockout } from '../domain/lockout';
 import { PasswordHasher } from '../domain/passwords';
 import { describeClient, Login } from '../domain/sessions';
-import { lockoutConfig, passwordConfig } from '../shared/config';
+import { lockoutConfig, mailConfig, passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { parseBody, str } from '../shared/validation';
 
 const db = dbFromEnv();
-const login = new Login(db, new PasswordHasher(passwordConfig().bcryptCost), new Lockout(db, lockoutConfig()), sessionsFromEnv());
+const login = new Login(db, new PasswordHasher(passwordConfig().bcryptCost), new Lockout(db, lockoutConfig()), sessionsFromEnv(), mailConfig().emailVerification);
 
 const body = { email: str(), password: str() };
 

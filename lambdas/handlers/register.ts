@@ -1,4 +1,4 @@
-import { dbFromEnv } from '../domain/from-env';
+import { dbFromEnv, emailVerificationFromEnv } from '../domain/from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { Registration } from '../domain/registration';
 import { Users } from '../domain/users';
@@ -9,6 +9,7 @@ import { optional, parseBody, str } from '../shared/validation';
 
 const passwords = passwordConfig();
 const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);
+const verification = emailVerificationFromEnv();
 
 // Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
 // The name is shown to others (admins' user list): no control or bidi characters that could disguise it.
@@ -20,5 +21,7 @@ export const handler = httpHandler(async (request) => {
   const user = await registration.register(input);
   // Counted here, not in the domain: the create-admin script registers through the same domain code.
   countMetric('userRegistered');
+  // The account exists whatever happens to the mail: trouble sending is logged, and the user can ask again (resend).
+  await verification.send(user);
   return jsonResponse(201, { user });
 });

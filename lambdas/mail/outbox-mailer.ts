@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { logger } from '../shared/logger';
 import type { Mail, Mailer } from './mailer';
 
 /** RFC 2047 encoded-word for a header value that is not plain ASCII. */
@@ -55,7 +56,8 @@ export class OutboxMailer implements Mailer {
   constructor(
     readonly dir: string,
     private readonly from: string,
-    private readonly announce: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    /** Through the function log by default: on the console with `npm start`, quiet in tests (POWERTOOLS_LOG_LEVEL). */
+    private readonly announce: (line: string, details: Record<string, string>) => void = (line, details) => logger.info(line, details),
   ) {}
 
   async send(mail: Mail): Promise<void> {
@@ -64,6 +66,7 @@ export class OutboxMailer implements Mailer {
     const file = join(this.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.eml`);
     await writeFile(file, toEml(mail, this.from), { mode: 0o600 });
     const link = firstLink(mail.text);
-    this.announce(`mail to ${mail.to}: "${mail.subject}"${link ? ` ${link}` : ''} (${file})`);
+    // The link is the mail's one secret and this is the local stack only: showing it is the point.
+    this.announce(`mail to ${mail.to}: "${mail.subject}"${link ? ` ${link}` : ''}`, { outboxFile: file });
   }
 }

@@ -43,7 +43,7 @@ export const AUTHORIZER_REJECT_REASONS = ['expired', 'bad_signature', 'unknown_k
 export type AuthorizerRejectReason = (typeof AUTHORIZER_REJECT_REASONS)[number];
 
 /** The reasons a login is counted as failed (`LoginFailed`). */
-export const LOGIN_FAILURE_REASONS = ['wrong_password', 'unknown_email', 'locked_out'] as const;
+export const LOGIN_FAILURE_REASONS = ['wrong_password', 'unknown_email', 'locked_out', 'email_not_verified'] as const;
 export type LoginFailureReason = (typeof LOGIN_FAILURE_REASONS)[number];
 
 /** The kinds of mail counted under `RecoveryMailSent`. */

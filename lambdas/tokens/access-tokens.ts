@@ -46,11 +46,12 @@ export class AccessTokenIssuer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async issue(subject: { sub: string; role: Role }): Promise<IssuedAccessToken> {
+  /** `emailVerified` becomes the `email_verified` claim (OpenID Connect's name), false when absent. */
+  async issue(subject: { sub: string; role: Role; emailVerified?: boolean }): Promise<IssuedAccessToken> {
     const { record, key } = await this.signingKey();
     const iat = Math.floor(this.now() / 1000);
     const ttl = this.config.accessTokenTtlSeconds;
-    const signed = await new SignJWT({ role: subject.role })
+    const signed = await new SignJWT({ role: subject.role, email_verified: subject.emailVerified === true })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: record.kid })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)

@@ -1,0 +1,14 @@
+import { passwordRecoveryFromEnv } from '../domain/from-env';
+import { FORGOT_PASSWORD_ANSWER } from '../domain/recovery';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const recovery = passwordRecoveryFromEnv();
+const body = { email: str() };
+
+/** `POST /password/forgot`: `202` with the same body for every well-formed email; a reset mail only for an account. */
+export const handler = httpHandler(async (request) => {
+  const { email } = parseBody(request.jsonBody(), body);
+  await recovery.forgot(email);
+  return jsonResponse(202, FORGOT_PASSWORD_ANSWER);
+});

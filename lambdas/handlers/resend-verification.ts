@@ -1,0 +1,14 @@
+import { emailVerificationFromEnv } from '../domain/from-env';
+import { RESEND_VERIFICATION_ANSWER } from '../domain/recovery';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const verification = emailVerificationFromEnv();
+const body = { email: str() };
+
+/** `POST /verify-email/resend`: `202` with the same body for every well-formed email; a mail only for an unverified account. */
+export const handler = httpHandler(async (request) => {
+  const { email } = parseBody(request.jsonBody(), body);
+  await verification.resend(email);
+  return jsonResponse(202, RESEND_VERIFICATION_ANSWER);
+});

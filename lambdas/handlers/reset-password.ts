@@ -1,0 +1,13 @@
+import { passwordRecoveryFromEnv } from '../domain/from-env';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const recovery = passwordRecoveryFromEnv();
+const body = { token: str(), newPassword: str() };
+
+/** `POST /password/reset`: spends the link's token, stores the new password, signs the user out everywhere. */
+export const handler = httpHandler(async (request) => {
+  const { token, newPassword } = parseBody(request.jsonBody(), body);
+  await recovery.reset(token, newPassword);
+  return jsonResponse(200, { passwordReset: true });
+});

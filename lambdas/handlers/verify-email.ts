@@ -1,0 +1,13 @@
+import { emailVerificationFromEnv } from '../domain/from-env';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const verification = emailVerificationFromEnv();
+const body = { token: str() };
+
+/** `POST /verify-email`: spends the link's token and marks the account verified. */
+export const handler = httpHandler(async (request) => {
+  const { token } = parseBody(request.jsonBody(), body);
+  await verification.verify(token);
+  return jsonResponse(200, { emailVerified: true });
+});
