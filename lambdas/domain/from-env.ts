@@ -3,16 +3,14 @@
  * start. Each factory pulls in only what it needs, so a handler's bundle
  * holds only the code it runs.
  */
-import { keySourceConfig, lockoutConfig, mailConfig, passwordConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../shared/config';
+import { keySourceConfig, lockoutConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../shared/config';
 import { createDb, type Db } from '../shared/dynamo';
 import { traceDynamoDb } from '../shared/tracing';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
 import { RefreshTokens } from './refresh-tokens';
 import { Lockout } from './lockout';
-import { mailerFromConfig } from '../mail/from-env';
-import { PasswordHasher } from './passwords';
-import { EmailVerification, MailQuota, PasswordRecovery } from './recovery';
+import type { PasswordHasher } from './passwords';
 import { PasswordCheck, SessionControls } from './session-controls';
 import { Sessions } from './sessions';
 import { Users } from './users';
@@ -47,27 +45,4 @@ export function sessionControlsFromEnv(): SessionControls {
 /** Re-checking a signed-in user's password, under the login lockout rules. */
 export function passwordCheckFromEnv(hasher: PasswordHasher): PasswordCheck {
   return new PasswordCheck(hasher, new Lockout(dbFromEnv(), lockoutConfig()));
-}
-
-/** Email verification: the table, the mailer, no keys. */
-export function emailVerificationFromEnv(): EmailVerification {
-  const db = dbFromEnv();
-  const mail = mailConfig();
-  return new EmailVerification(db, new Users(db), new MailQuota(db, mail), mailerFromConfig(mail), mail);
-}
-
-/** Forgot-password and reset: the table, the mailer, bcrypt for the new password; no keys (a reset opens no session). */
-export function passwordRecoveryFromEnv(): PasswordRecovery {
-  const db = dbFromEnv();
-  const mail = mailConfig();
-  const passwords = passwordConfig();
-  return new PasswordRecovery(
-    db,
-    new Users(db),
-    new MailQuota(db, mail),
-    mailerFromConfig(mail),
-    new PasswordHasher(passwords.bcryptCost),
-    new RefreshTokens(db, refreshTokenConfig()),
-    { ...mail, minLength: passwords.minLength },
-  );
 }

@@ -1,4 +1,4 @@
-import { passwordRecoveryFromEnv } from '../domain/from-env';
+import { passwordRecoveryFromEnv } from '../domain/recovery-from-env';
 import { FORGOT_PASSWORD_ANSWER } from '../domain/recovery';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { parseBody, str } from '../shared/validation';

@@ -1,4 +1,4 @@
-import { emailVerificationFromEnv } from '../domain/from-env';
+import { emailVerificationFromEnv } from '../domain/recovery-from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { parseBody, str } from '../shared/validation';
 
