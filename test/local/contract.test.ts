@@ -205,8 +205,8 @@ describe('POST /login', () => {
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = JSON.parse(Buffer.from(response.json.accessToken.split('.')[1], 'base64url').toString());
     expect(Object.keys(claims).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
-    // A new account has not used its verification link yet.
-    expect(claims.email_verified).toBe(false);
+    // Alice is a demo account: verified.
+    expect(claims.email_verified).toBe(true);
     expect(claims.exp - claims.iat).toBe(900);
     expect(claims.role).toBe('user');
   });
