@@ -201,6 +201,20 @@ async function atLeast<T>(floorMs: number, now: () => number, work: () => Promis
   }
 }
 
+/**
+ * Runs the part of a uniform route that only an existing account reaches; a failure there (DynamoDB, SES) is logged
+ * and swallowed, so the answer stays the one an unknown email gets. The lookup before it may still fail with a 503:
+ * that one fails alike for every email.
+ */
+async function quietly(what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    logger.error(`${what}: could not prepare the mail`, { error: String((error as Error)?.name ?? error) });
+    countMetric('mailFailed');
+  }
+}
+
 /** Sends a mail, or says why not; never throws (the routes that send answer the same whether a mail went out or not). */
 async function deliver(mailer: Mailer | undefined, appUrl: string | undefined, what: string, compose: (appUrl: string) => Parameters<Mailer['send']>[0]): Promise<boolean> {
   if (!mailer || !appUrl) {
@@ -247,25 +261,30 @@ export class PasswordRecovery {
         logger.info('password reset asked for an unknown email');
         return;
       }
-      const token = newMailToken();
-      const hash = hashToken(token);
-      // Budget first, so a request over the limit writes nothing else. Nobody holds the token before the mail goes
-      // out, so the quota item may name it before its own item exists.
-      if (!(await this.quota.reserve(account.id, hash))) {
-        logger.warn('password reset: hourly mail limit reached, nothing sent', { userId: account.id });
-        countMetric('recoveryMailLimited');
-        return;
-      }
-      await this.tokens.put(hash, account, this.config.passwordResetTtlSeconds);
-      const minutes = String(Math.max(1, Math.round(this.config.passwordResetTtlSeconds / 60)));
-      const sent = await deliver(this.mailer, this.config.appUrl, 'password reset', (appUrl) =>
-        renderMail(MAIL_TEMPLATES.passwordReset, account.email, { link: mailLink(appUrl, LINK_PARAMETERS.passwordReset, token), minutes }),
-      );
-      if (sent) {
-        logger.info('password reset mail sent', { userId: account.id });
-        countMetric('recoveryMailSent', 'password_reset');
-      }
+      // From here on only an account gets this far: a failure must not answer differently from an unknown email.
+      await quietly('password reset', () => this.sendReset(account));
     });
+  }
+
+  private async sendReset(account: Account): Promise<void> {
+    const token = newMailToken();
+    const hash = hashToken(token);
+    // Budget first, so a request over the limit writes nothing else. Nobody holds the token before the mail goes
+    // out, so the quota item may name it before its own item exists.
+    if (!(await this.quota.reserve(account.id, hash))) {
+      logger.warn('password reset: hourly mail limit reached, nothing sent', { userId: account.id });
+      countMetric('recoveryMailLimited');
+      return;
+    }
+    await this.tokens.put(hash, account, this.config.passwordResetTtlSeconds);
+    const minutes = String(Math.max(1, Math.round(this.config.passwordResetTtlSeconds / 60)));
+    const sent = await deliver(this.mailer, this.config.appUrl, 'password reset', (appUrl) =>
+      renderMail(MAIL_TEMPLATES.passwordReset, account.email, { link: mailLink(appUrl, LINK_PARAMETERS.passwordReset, token), minutes }),
+    );
+    if (sent) {
+      logger.info('password reset mail sent', { userId: account.id });
+      countMetric('recoveryMailSent', 'password_reset');
+    }
   }
 
   /**
@@ -344,7 +363,8 @@ export class EmailVerification {
     await atLeast(LIMITS.recoveryResponseFloorMs, this.now, async () => {
       const account = await this.users.accountByEmail(email);
       if (!account || account.emailVerified) return;
-      await this.send(account);
+      // Only an unverified account gets this far: a failure must not answer differently from an unknown email.
+      await quietly('email verification', () => this.send(account));
     });
   }
 
