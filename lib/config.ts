@@ -18,12 +18,16 @@ import {
   authRateLimitProblems,
   EMAIL_VERIFICATION_MODES,
   MAIL_SETTINGS,
+  MFA_REQUIRED_ROLES,
   SETTINGS,
   type EmailVerificationMode,
   TOKEN_IDENTITY,
   type SettingName,
   type Settings,
 } from '../lambdas/shared/settings';
+import { DEFAULT_ROLE_CONFIG, roleConfigProblems, type RoleConfig } from '../lambdas/shared/roles';
+
+import { parseRoleList, type Role } from '../lambdas/shared/routes';
 
 export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
@@ -116,6 +120,31 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0
 const EMAIL_ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
 const EMAIL_MAX_LENGTH = 254;
 
+/** The role configuration's keys (lambdas/shared/roles.ts), with their defaults. */
+export const ROLE_SETTINGS = {
+  roles: { key: 'roles', description: 'every role a token may carry (a JSON list, or names separated by commas)' },
+  registration: { key: 'registrationRole', description: 'the role `POST /register` gives' },
+  createAdmin: { key: 'createAdminRole', description: 'the role `npm run create-admin` gives' },
+  userManagers: { key: 'userManagerRoles', description: 'roles that may list, change, delete and sign out other users (`/api/users*`)' },
+} as const satisfies Record<keyof RoleConfig, { key: string; description: string }>;
+
+/** The CloudFormation stack's name; several environments (Wristband-dev, Wristband-prod) fit one account. */
+export const STACK_NAME_SETTING = {
+  key: 'stackName',
+  default: 'Wristband',
+  description: 'the CloudFormation stack name (and the prefix of the names derived from it)',
+} as const;
+const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/** CORS: which browser origins may read the API's answers. */
+export const CORS_ORIGIN = {
+  key: 'corsOrigin',
+  env: 'CORS_ALLOW_ORIGIN',
+  default: '*',
+  description: "the Access-Control-Allow-Origin of every answer: '*' (any site; tokens travel in a header, never a cookie) or one origin such as https://app.example.com",
+} as const;
+const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
 /** Longest issuer or audience accepted; both travel in every token. */
 const IDENTITY_MAX_LENGTH = 256;
 
@@ -142,6 +171,11 @@ export interface WristbandConfig {
   readonly mailFrom: string | undefined;
   /** The page mail links open. */
   readonly appUrl: string | undefined;
+  readonly roles: RoleConfig;
+  readonly stackName: string;
+  readonly corsOrigin: string;
+  /** Roles whose routes need a sign-in with a second factor (MFA_REQUIRED_ROLES). */
+  readonly mfaRequiredRoles: readonly Role[];
 }
 
 /** What stack props may set: the same keys as the CDK context. */
@@ -160,6 +194,14 @@ export type WristbandConfigProps = Partial<
     emailVerification: EmailVerificationMode;
     mailFrom: string;
     appUrl: string;
+    roles: readonly string[] | string;
+    registrationRole: string;
+    createAdminRole: string;
+    userManagerRoles: readonly string[] | string;
+    stackName: string;
+    corsOrigin: string;
+    /** Role names, space- or comma-separated, or a list. */
+    mfaRequiredRoles: string | readonly string[];
   }
 >;
 
@@ -179,6 +221,10 @@ export const CONFIG_KEYS: readonly string[] = [
   MAIL_SETTINGS.emailVerification.key,
   MAIL_SETTINGS.mailFrom.key,
   MAIL_SETTINGS.appUrl.key,
+  ...Object.values(ROLE_SETTINGS).map((s) => s.key),
+  STACK_NAME_SETTING.key,
+  CORS_ORIGIN.key,
+  MFA_REQUIRED_ROLES.key,
 ];
 
 export class ConfigError extends Error {
@@ -255,7 +301,12 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     alarmNotify: alarmNotify(raw(ALARM_NOTIFY.key), problems),
     ...authRateLimit(raw(AUTH_RATE_LIMIT.key), raw(AUTH_RATE_LIMIT_WINDOW.key), problems),
     ...mailSettings(raw(MAIL_SETTINGS.emailVerification.key), raw(MAIL_SETTINGS.mailFrom.key), raw(MAIL_SETTINGS.appUrl.key), problems),
+    roles: roleConfigOf(raw, problems),
+    stackName: stackName(raw(STACK_NAME_SETTING.key), problems),
+    corsOrigin: corsOrigin(raw(CORS_ORIGIN.key), problems),
+    mfaRequiredRoles: [],
   };
+  (config as { mfaRequiredRoles: readonly Role[] }).mfaRequiredRoles = mfaRequiredRoles(raw(MFA_REQUIRED_ROLES.key), config.roles.roles, problems);
 
   // API Gateway caches an Allow per token without looking at `exp`: a cache longer than a token's life would let it outlive its expiry by more than it lived.
   const { authorizerCacheTtlSeconds, accessTokenTtlSeconds } = config.settings;
@@ -267,6 +318,55 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A list of names: a JSON array (props, cdk.json) or names separated by commas (`-c roles=reader,editor`). */
+function nameList(key: string, value: unknown, problems: string[]): string[] | undefined {
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.map((item) => item.trim());
+  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  problems.push(`${key} must be a list of role names, got ${show(value)}`);
+  return undefined;
+}
+
+function roleConfigOf(raw: (key: string) => unknown, problems: string[]): RoleConfig {
+  const keys = { roles: ROLE_SETTINGS.roles.key, registration: ROLE_SETTINGS.registration.key, createAdmin: ROLE_SETTINGS.createAdmin.key, userManagers: ROLE_SETTINGS.userManagers.key };
+  const given = (key: string) => {
+    const value = raw(key);
+    return value === undefined || value === null ? undefined : value;
+  };
+  const single = (key: string, fallback: string): string => {
+    const value = given(key);
+    if (value === undefined) return fallback;
+    if (typeof value === 'string') return value.trim();
+    problems.push(`${key} must be a role name, got ${show(value)}`);
+    return fallback;
+  };
+  const rolesGiven = given(keys.roles);
+  const roles = rolesGiven === undefined ? DEFAULT_ROLE_CONFIG.roles : (nameList(keys.roles, rolesGiven, problems) ?? DEFAULT_ROLE_CONFIG.roles);
+  const managersGiven = given(keys.userManagers);
+  const config: RoleConfig = {
+    roles,
+    registration: single(keys.registration, DEFAULT_ROLE_CONFIG.registration),
+    createAdmin: single(keys.createAdmin, DEFAULT_ROLE_CONFIG.createAdmin),
+    userManagers:
+      managersGiven === undefined ? DEFAULT_ROLE_CONFIG.userManagers : (nameList(keys.userManagers, managersGiven, problems) ?? DEFAULT_ROLE_CONFIG.userManagers),
+  };
+  problems.push(...roleConfigProblems(config, keys));
+  return config;
+}
+
+function stackName(value: unknown, problems: string[]): string {
+  if (value === undefined || value === null) return STACK_NAME_SETTING.default;
+  if (typeof value === 'string' && STACK_NAME_PATTERN.test(value)) return value;
+  problems.push(`${STACK_NAME_SETTING.key} must start with a letter and hold only letters, digits and hyphens (at most 128), got ${show(value)}`);
+  return STACK_NAME_SETTING.default;
+}
+
+function corsOrigin(value: unknown, problems: string[]): string {
+  if (value === undefined || value === null) return CORS_ORIGIN.default;
+  if (value === '*' || (typeof value === 'string' && ORIGIN_PATTERN.test(value))) return value;
+  problems.push(`${CORS_ORIGIN.key} must be '*' or one origin (scheme://host[:port], no path), got ${show(value)}`);
+  return CORS_ORIGIN.default;
 }
 
 /** Integers as numbers (props, cdk.json) or as decimal strings (`-c key=12` on the command line). */
@@ -382,4 +482,15 @@ export function configFromApp(scope: IConstruct, props?: WristbandConfigProps): 
     context: (key) => node.tryGetContext(key),
     contextKeys: Object.keys((node.getAllContext() ?? {}) as object),
   });
+}
+
+/** MFA_REQUIRED_ROLES: known role names only, so a typo cannot silently leave admins without the requirement. */
+function mfaRequiredRoles(value: unknown, roles: readonly Role[], problems: string[]): readonly Role[] {
+  if (value === undefined || value === null) return [];
+  const names = typeof value === 'string' ? parseRoleList(value) : Array.isArray(value) ? value : undefined;
+  if (!names?.every((name) => typeof name === 'string' && roles.includes(name))) {
+    problems.push(`${MFA_REQUIRED_ROLES.key} must name roles (${roles.join(', ')}), space- or comma-separated, got ${show(value)}`);
+    return [];
+  }
+  return [...new Set(names as Role[])];
 }

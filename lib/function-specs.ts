@@ -54,6 +54,7 @@ export const REVOKES_ALL_SESSIONS: ItemGrants = { refreshFamily: ['dynamodb:Quer
 export const DELETES_USER: ItemGrants = {
   userPointer: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
   account: ['dynamodb:DeleteItem'],
+  totp: ['dynamodb:DeleteItem'],
   refreshFamily: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
   order: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
 };
@@ -79,6 +80,8 @@ export interface FunctionSpec {
   readonly publicKeys?: boolean;
   /** Reads the private signing key (Secrets Manager): token issuers only. */
   readonly signingKey?: boolean;
+  /** Reads the key material TOTP secrets are sealed with (Secrets Manager): the second-factor functions only. */
+  readonly totpKey?: boolean;
   /** Rotates the signing key: writes the secret and the public key parameter. */
   readonly rotatesKeys?: boolean;
   /** Sends mail through SES, from the configured `mailFrom` identity only. */
@@ -114,11 +117,33 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
       // One BatchWriteItem stores a new session: its family and its first token.
       refreshFamily: ['dynamodb:BatchWriteItem'],
       refreshToken: ['dynamodb:BatchWriteItem'],
+      // An account with a second factor gets a sign-in challenge instead of tokens.
+      mfaChallenge: ['dynamodb:PutItem'],
     },
     signingKey: true,
     // Issuers read the published set to sign only with a key published long enough (AwsKeyStore.loadSigningKey).
     publicKeys: true,
     description: 'POST /login',
+  },
+  'login-mfa': {
+    ...SMALL,
+    // Up to six DynamoDB round trips and a signature on the sign-in path: login's budget, not a small route's.
+    timeoutSeconds: 10,
+    table: {
+      // The challenge is read, then deleted when redeemed (a conditional delete: single use).
+      mfaChallenge: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+      // One BatchGetItem reads the account, the TOTP item and the lockout item together.
+      account: ['dynamodb:BatchGetItem'],
+      // UpdateItem stores the code's step (no replay) or removes a used recovery code.
+      totp: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+      lockout: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      refreshFamily: ['dynamodb:BatchWriteItem'],
+      refreshToken: ['dynamodb:BatchWriteItem'],
+    },
+    totpKey: true,
+    signingKey: true,
+    publicKeys: true,
+    description: 'POST /login/mfa',
   },
   refresh: {
     ...SMALL,
@@ -167,6 +192,8 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     sendsMail: true,
     description: 'POST /verify-email/resend',
   },
+  'openid-configuration': { ...SMALL, description: 'GET /.well-known/openid-configuration' },
+  openapi: { ...SMALL, description: 'GET /openapi.json' },
   profile: { ...SMALL, table: READS_ACCOUNT_BY_ID, description: 'GET /api/profile' },
   'create-order': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { order: ['dynamodb:PutItem'] }), description: 'POST /api/orders' },
   'list-orders': { ...SMALL, table: { order: ['dynamodb:Query'] }, description: 'GET /api/orders' },
@@ -183,6 +210,20 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
     // An issuer, like login: it signs only with a key published long enough.
     publicKeys: true,
     description: 'POST /api/password',
+  },
+  'mfa-totp-enrol': { ...SMALL, table: grants(READS_ACCOUNT_BY_ID, { totp: ['dynamodb:UpdateItem'] }), totpKey: true, description: 'POST /api/mfa/totp' },
+  'mfa-totp-confirm': {
+    ...SMALL,
+    // The pending secret is read and activated; then the account's `mfa` flag is set.
+    table: grants(READS_ACCOUNT_BY_ID, { totp: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], account: ['dynamodb:UpdateItem'] }),
+    totpKey: true,
+    description: 'POST /api/mfa/totp/confirm',
+  },
+  'mfa-totp-disable': {
+    ...BCRYPT,
+    table: grants(READS_ACCOUNT_BY_ID, CHECKS_PASSWORD, { totp: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], account: ['dynamodb:UpdateItem'] }),
+    totpKey: true,
+    description: 'DELETE /api/mfa/totp',
   },
   'list-sessions': { ...SMALL, table: { refreshFamily: ['dynamodb:Query'] }, description: 'GET /api/sessions' },
   'revoke-session': { ...SMALL, table: { refreshFamily: ['dynamodb:UpdateItem'] }, description: 'DELETE /api/sessions/{id}' },

@@ -13,13 +13,11 @@
  * WILDCARD_ONLY_ACTIONS, so a new `Resource: *` grant still fails the synth.
  */
 import { Stack, Validations, type App } from 'aws-cdk-lib';
-import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import type { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ROUTES, type Route } from '../lambdas/shared/routes';
-import { RUNTIME } from './constructs/wristband-function';
-import type { WristbandStack } from './wristband-stack';
+import { RUNTIME, WristbandFunction } from './constructs/wristband-function';
+import type { Wristband } from './wristband';
 
 /** Adds the AwsSolutions pack to the app, writing acknowledgements into the synthesized templates. */
 export function addSecurityChecks(app: App): AwsSolutionsChecks {
@@ -40,9 +38,12 @@ const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
   'GET /': 'the liveness check, which reads nothing',
   'POST /register': 'how a client creates the account it will log in with',
   'POST /login': 'how a client obtains its first token pair (bcrypt, per-account lockout, stage throttling)',
+  'POST /login/mfa': 'the second step of sign-in: the single-use challenge from POST /login is the credential, with a TOTP code under the same lockout',
   'POST /refresh': 'the refresh token in the body is the credential (single use, family revoked on reuse)',
   'POST /logout': 'the refresh token in the body is the credential; an unknown token still gets 204',
   'GET /.well-known/jwks.json': 'public keys only, published so any client or service can verify access tokens',
+  'GET /.well-known/openid-configuration': 'discovery metadata (issuer, JWKS URL, algorithms) for verifiers that find keys from the issuer',
+  'GET /openapi.json': 'the API description, built from the route table; reads nothing',
 };
 
 function acknowledge(construct: IConstruct | undefined, id: string, reason: string): void {
@@ -73,9 +74,10 @@ export function wildcardReason(actions: readonly string[]): string | undefined {
 }
 
 /** Attaches every accepted AwsSolutions finding to the resource it is about. */
-export function acknowledgeSecurityFindings(stack: WristbandStack): void {
-  // Functions: the runtime, and the IAM grants that exist only on Resource: *.
+export function acknowledgeSecurityFindings(stack: Wristband): void {
+  // Functions wristband built: the runtime, and the IAM grants that exist only on Resource: *.
   for (const fn of Object.values(stack.functions.byName)) {
+    if (!(fn instanceof WristbandFunction)) continue;
     acknowledge(
       fn.node.defaultChild,
       'AwsSolutions-L1',
@@ -86,7 +88,29 @@ export function acknowledgeSecurityFindings(stack: WristbandStack): void {
     if (reason) acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', reason);
   }
 
+  acknowledge(
+    stack.signingKeys.totpKey.node.defaultChild,
+    'AwsSolutions-SMG4',
+    'key material for TOTP secrets at rest: rotating it would make every enrolled authenticator unreadable (re-encryption on rotation is not built); readable by the four second-factor functions only',
+  );
+
   // The API: the account-level logging role, request validation, WAF, public methods, and the authorizer kind.
+  // An app's own API: its logging role, validation and WAF are the app's findings to answer.
+  if (!stack.api.attached) acknowledgeOwnApi(stack);
+  for (const route of stack.routes) {
+    const cfnMethod = stack.api.methods.get(`${route.method} ${route.path}`)?.node.defaultChild;
+    const name = `${route.method} ${route.path}`;
+    if (route.access === 'public') {
+      const why = PUBLIC_ROUTE_REASONS[name] ?? "a public route by the app's choice (addRoute with allow: 'public')";
+      acknowledge(cfnMethod, 'AwsSolutions-APIG4', `public by the API contract: ${name} is ${why}`);
+      acknowledge(cfnMethod, 'AwsSolutions-COG4', `public by the API contract (${name}): no authorizer of any kind applies`);
+    } else {
+      acknowledge(cfnMethod, 'AwsSolutions-COG4', `wristband is the identity provider: ${name} is guarded by its own TOKEN authorizer (ES256 access tokens, role policy), which a Cognito user pool would replace`);
+    }
+  }
+}
+
+function acknowledgeOwnApi(stack: Wristband): void {
   const restApi = stack.api.api;
   acknowledge(
     restApi.node.tryFindChild('CloudWatchRole')?.node.defaultChild,
@@ -104,17 +128,6 @@ export function acknowledgeSecurityFindings(stack: WristbandStack): void {
       'AwsSolutions-APIG3',
       'authRateLimit is 0, so this deployment has no WAF web ACL by choice: stage throttling and per-account login lockout limit spraying (docs/security.md)',
     );
-  }
-  for (const route of ROUTES as readonly Route[]) {
-    const method = stack.api.methods.get(`${route.method} ${route.path}`) as Method | undefined;
-    const cfnMethod = method?.node.defaultChild;
-    const name = `${route.method} ${route.path}`;
-    if (route.access === 'public') {
-      acknowledge(cfnMethod, 'AwsSolutions-APIG4', `public by the API contract: ${name} is ${PUBLIC_ROUTE_REASONS[name] ?? 'a public route'}`);
-      acknowledge(cfnMethod, 'AwsSolutions-COG4', `public by the API contract (${name}): no authorizer of any kind applies`);
-    } else {
-      acknowledge(cfnMethod, 'AwsSolutions-COG4', `wristband is the identity provider: ${name} is guarded by its own TOKEN authorizer (ES256 access tokens, role policy), which a Cognito user pool would replace`);
-    }
   }
 }
 

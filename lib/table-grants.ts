@@ -121,7 +121,7 @@ export function statementsAllow<R>(statements: readonly TableStatement<R>[], req
 }
 
 type AttributeMap = Record<string, { S?: string } | undefined>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's command inputs, read field by field
 type CommandInput = Record<string, any>;
 
 const pkOf = (key: AttributeMap | undefined, attribute: string = TABLE.partitionKey): string | undefined => key?.[attribute]?.S;

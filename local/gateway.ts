@@ -26,18 +26,21 @@ import { BEARER_HEADER_PATTERN } from '../lambdas/authorizer/bearer';
 import { errorBody } from '../lambdas/shared/errors';
 import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
 import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/shared/http';
-import { matchRoute, type FunctionName, type Route } from '../lambdas/shared/routes';
+import { matchPath, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
 import { acceptAuthorizerResult } from './authorizer-result';
 import { BARE_ANSWERS, headerValueBytes, MAX_HEADER_VALUE_BYTES, MAX_LAMBDA_PAYLOAD_BYTES, MAX_REQUEST_BODY_BYTES, payloadBytes, type BareAnswer } from './aws-limits';
 import { policyAllows } from './iam-policy';
 import type { LocalRateLimiter } from './rate-limit';
-import { isResource, routingPath } from './routing';
+import { resourcePaths, routingPath } from './routing';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
 
 export interface GatewayOptions {
+  /** The function behind each route, by the route's `handler` name. */
   readonly handlers: Readonly<Record<string, ProxyHandler>>;
+  /** The routes the API has; default ROUTES (the demo). */
+  readonly routes?: readonly Route[];
   readonly authorizer: TokenAuthorizer;
   readonly authorizerCacheTtlSeconds: number;
   readonly stage?: string;
@@ -65,6 +68,9 @@ export interface AccessLogEntry {
 }
 
 const IDENTITY_VALIDATION = new RegExp(BEARER_HEADER_PATTERN);
+
+/** An app function's timeout when FUNCTION_SPECS does not name it (the construct's ENTRY_FUNCTION_DEFAULTS). */
+const APP_FUNCTION_TIMEOUT_SECONDS = 5;
 
 interface Reply {
   status: number;
@@ -138,9 +144,9 @@ export class LocalGateway {
 
     if (method === 'OPTIONS') {
       // The stack's CORS preflight: a mock integration on every resource, parents included.
-      return isResource(routingPath(path)) ? { status: 204, headers: { ...CORS_HEADERS }, body: Buffer.alloc(0) } : this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
+      return this.resources.some((pattern) => matchPath(pattern, routingPath(path)) !== undefined) ? { status: 204, headers: { ...CORS_HEADERS }, body: Buffer.alloc(0) } : this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     }
-    const match = matchRoute(method, routingPath(path));
+    const match = this.matchRoute(method, routingPath(path));
     if (!match) return this.gatewayError('MISSING_AUTHENTICATION_TOKEN');
     const { route } = match;
     // WAF answers before API Gateway does anything else: before the authorizer and the handler.
@@ -179,7 +185,26 @@ export class LocalGateway {
   }
 
   private timeoutMs(name: FunctionName): number {
-    return this.options.timeoutsMs?.[name] ?? FUNCTION_SPECS[name].timeoutSeconds * 1000;
+    return this.options.timeoutsMs?.[name] ?? (FUNCTION_SPECS[name]?.timeoutSeconds ?? APP_FUNCTION_TIMEOUT_SECONDS) * 1000;
+  }
+
+  private get routes(): readonly Route[] {
+    return this.options.routes ?? (ROUTES as readonly Route[]);
+  }
+
+  private resourceList: readonly string[] | undefined;
+  private get resources(): readonly string[] {
+    this.resourceList ??= resourcePaths(this.routes);
+    return this.resourceList;
+  }
+
+  private matchRoute(method: string, path: string): { route: Route; pathParameters: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const params = matchPath(route.path, path);
+      if (params) return { route, pathParameters: params };
+    }
+    return undefined;
   }
 
   /** The TOKEN authorizer as API Gateway runs it. Returns the context to pass on, or the gateway response type. */

@@ -5,7 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
+import { localAppFromCdkJson } from './app';
 import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
+
+/** Where the local stack listens: HOST (default 127.0.0.1, this machine only; 0.0.0.0 for every interface). */
+function host(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return '127.0.0.1';
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(value)) throw new ConfigError(`HOST must be a host name or an IP address, got ${JSON.stringify(raw)}`);
+  return value;
+}
 
 function port(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 3000;
@@ -25,8 +34,13 @@ async function main(): Promise<void> {
   // Metrics are EMF lines on stdout, for CloudWatch: noise between these lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const dataDir = process.env.DATA_DIR || '.data';
+  const notice = (line: string) => process.stderr.write(`${line}\n`);
+  // The CDK app cdk.json names, built here without bundling: its routes, roles and cdk.json settings (the environment overrides them).
+  const app = await localAppFromCdkJson(process.cwd(), notice);
   const stack = await startLocalStack({
     dataDir,
+    app,
+    host: host(process.env.HOST),
     port: port(process.env.PORT),
     onRequest: (e) => process.stdout.write(`${new Date().toISOString()} ${e.method} ${e.path} -> ${e.status} (${e.ms} ms)\n`),
   });
@@ -38,6 +52,7 @@ async function main(): Promise<void> {
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
       `  mail:     ${join(dataDir, LOCAL_OUTBOX_DIR)} (every mail as an .eml file, announced here with its link)`,
+      `  demo:     ${stack.url}/demo/ (the demo page, on wristband/client)`,
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
       stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',

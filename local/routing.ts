@@ -18,9 +18,9 @@ export function routingPath(path: string): string {
 }
 
 /** Resource paths of the deployed API, parents included. */
-export function resourcePaths(): readonly string[] {
+export function resourcePaths(routes: readonly { readonly path: string }[] = ROUTES): readonly string[] {
   const paths = new Set<string>(['/']);
-  for (const route of ROUTES) {
+  for (const route of routes) {
     const segments = route.path.split('/').slice(1);
     for (let i = 1; i <= segments.length; i++) paths.add(`/${segments.slice(0, i).join('/')}`);
   }

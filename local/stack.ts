@@ -28,6 +28,10 @@ import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 import { rateLimiterFromEnv } from './rate-limit';
+import { withDemoPage } from './static';
+import type { LocalApp, LocalRoute } from './app';
+import { FUNCTION_SPECS } from '../lib/function-specs';
+import type { FunctionName } from '../lambdas/shared/routes';
 
 export const DEMO_ACCOUNTS = [
   { email: 'alice@example.com', password: 'alice-local-pass', role: 'user', name: 'Alice' },
@@ -55,6 +59,12 @@ export interface LocalStackOptions {
   readonly onRequest?: (entry: AccessLogEntry) => void;
   /** What the user should know about their data (a damaged key file replaced); stderr by default. */
   readonly onNotice?: (line: string) => void;
+  /**
+   * The app to serve (local/app.ts: the routes and environment of a
+   * Wristband construct); default: the demo's routes with the default roles.
+   * Its environment fills in what the process environment does not set.
+   */
+  readonly app?: LocalApp;
 }
 
 export interface LocalStack {
@@ -72,6 +82,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   // Handlers read process.env at import, as in Lambda; the local stack adds its wiring to it.
   const env = process.env;
+  for (const [key, value] of Object.entries(options.app?.environment ?? {})) env[key] ??= value;
   const settings = readSettings(env); // fails loudly on a bad value, before anything starts
   const rateLimiter = rateLimiterFromEnv(env);
   const dataDir = resolve(options.dataDir);
@@ -123,21 +134,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Every handler's DynamoDB call is checked against its function's deployed grants (local/table-grants.ts).
     const { dbFromEnv } = await import('../lambdas/domain/from-env');
     const tableAccess = enforceTableGrants(dbFromEnv());
+    const routes: readonly LocalRoute[] = options.app?.routes ?? ROUTES;
     const handlers: Record<string, ProxyHandler> = {};
-    for (const route of ROUTES) {
-      const handler = await loadHandler<ProxyHandler>(route.handler);
-      handlers[route.handler] = (event, context) => asFunction(route.handler, () => handler(event, context));
+    for (const route of routes) {
+      if (handlers[route.handler]) continue;
+      if ('entry' in route && route.entry === undefined) {
+        notice(`${route.method} ${route.path}: its function was not built by wristband (no entry), so it answers 502 here`);
+        continue;
+      }
+      const handler = await loadHandler<ProxyHandler>(route.handler, 'entry' in route ? route.entry : undefined);
+      // Functions FUNCTION_SPECS names get their deployed table grants enforced; an app's own functions have none to enforce.
+      handlers[route.handler] =
+        route.handler in FUNCTION_SPECS ? (event, context) => asFunction(route.handler as FunctionName, () => handler(event, context)) : handler;
     }
     const authorizer = await loadHandler<TokenAuthorizer>('authorizer');
 
     const gateway = new LocalGateway({
       handlers,
+      routes,
       authorizer,
       authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
-    listener = gateway.listener;
+    listener = withDemoPage(gateway.listener);
     // Lets `npm run invoke` in another terminal find this stack's database and keys.
     const statePath = join(dataDir, LOCAL_STACK_STATE_FILE);
     await writeFile(statePath, JSON.stringify({ url, dynamoEndpoint, tableName: LOCAL_TABLE_NAME, keysDir, pid: process.pid }, null, 2));
@@ -170,9 +190,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-async function loadHandler<T>(name: string): Promise<T> {
-  const module = (await import(`../lambdas/handlers/${name}`)) as { handler?: T };
-  if (typeof module.handler !== 'function') throw new Error(`lambdas/handlers/${name}.ts has no handler export`);
+async function loadHandler<T>(name: string, entry?: string): Promise<T> {
+  const module = (await (entry ? import(entry) : import(`../lambdas/handlers/${name}`))) as { handler?: T };
+  if (typeof module.handler !== 'function') throw new Error(`${entry ?? `lambdas/handlers/${name}.ts`} has no handler export`);
   return module.handler;
 }
 

@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import type { AccessClaims } from '../../lambdas/tokens/access-token-verifier';
-import { isRole } from '../../lambdas/shared/routes';
+import { isRole } from '../../lambdas/shared/roles';
 
 export { bearerToken } from '../../lambdas/authorizer/bearer';
 export { policyFor } from '../../lambdas/authorizer/policy';

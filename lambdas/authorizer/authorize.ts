@@ -58,7 +58,7 @@ export function createAuthorizer(source: PublicKeySource, config: TokenConfig, o
         claims = await verifier.verify(token);
         verified.set(token, claims, ticket);
       }
-      const result = policyFor(claims, event.methodArn);
+      const result = policyFor(claims, event.methodArn, config.mfaRequiredRoles);
       authorizerDecision(claims.role, event.methodArn);
       return result;
     } catch (error) {

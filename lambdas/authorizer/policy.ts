@@ -7,7 +7,8 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { encodeAuthorizerContext } from '../shared/authorizer-context';
-import { mayCall, protectedRoutes, routeArnSuffix } from '../shared/routes';
+import { routeTable, type TableRoute } from '../shared/route-table';
+import { mayCall, needsSecondFactor, routeArnSuffix, type Role } from '../shared/routes';
 import type { AccessClaims } from '../tokens/access-token-verifier';
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` -> the part up to the stage. */
@@ -23,39 +24,54 @@ export function apiStageArn(methodArn: string): string {
  * `/api/profile` method, and does not document whether the slash stays in
  * the method ARN it hands the authorizer; if it does, an exact-path policy
  * would answer 403 to a valid token (and cache that for the token).
+ * The routes are the function's route table (ROUTES_ENV, rendered at synth).
  */
-export function allowedResources(role: AccessClaims['role'], stageArn: string): string[] {
-  return protectedRoutes()
-    .filter((route) => mayCall(role, route))
+export function allowedResources(
+  role: AccessClaims['role'],
+  stageArn: string,
+  routes: readonly TableRoute[] = routeTable(),
+  secondFactor: { required: readonly Role[]; otp: boolean } = { required: [], otp: false },
+): string[] {
+  return routes
+    .filter((route) => mayCall(role, route) && !needsSecondFactor(role, route, secondFactor.required, secondFactor.otp))
     .flatMap((route) => [`${stageArn}/${routeArnSuffix(route)}`, `${stageArn}/${routeArnSuffix(route)}/`]);
 }
 
 /**
- * The resource lists depend only on the role and the stage, so they are
- * built once per pair, not per request. One API has one or two stages; the
+ * The resource lists depend only on the role, whether the token's amr has
+ * `otp`, and the stage (the required roles are fixed per container), so they
+ * are built once per such key, not per request. One API has one or two stages; the
  * bound only guards against a surprise.
  */
 const resourceLists = new Map<string, readonly string[]>();
 const RESOURCE_LISTS_MAX = 64;
+/** The table the lists were built from: the same object for the life of a container, parsed once. */
+let listsTable: readonly TableRoute[] | undefined;
 
-function resourcesFor(role: AccessClaims['role'], stageArn: string): readonly string[] {
-  const key = `${role} ${stageArn}`;
+function resourcesFor(role: AccessClaims['role'], otp: boolean, required: readonly Role[], stageArn: string): readonly string[] {
+  const routes = routeTable();
+  if (routes !== listsTable) {
+    resourceLists.clear();
+    listsTable = routes;
+  }
+  const key = `${role} ${otp ? 'otp' : '-'} ${required.join(',')} ${stageArn}`;
   let resources = resourceLists.get(key);
   if (!resources) {
     if (resourceLists.size >= RESOURCE_LISTS_MAX) resourceLists.clear();
-    resources = Object.freeze(allowedResources(role, stageArn));
+    resources = Object.freeze(allowedResources(role, stageArn, routes, { required, otp }));
     resourceLists.set(key, resources);
   }
   return resources;
 }
 
-export function policyFor(claims: AccessClaims, methodArn: string): APIGatewayAuthorizerResult {
+/** The policy for a verified token; `mfaRequiredRoles` (MFA_REQUIRED_ROLES) closes those roles' routes to tokens without `otp`. */
+export function policyFor(claims: AccessClaims, methodArn: string, mfaRequiredRoles: readonly Role[] = []): APIGatewayAuthorizerResult {
   return {
     principalId: claims.sub,
     policyDocument: {
       Version: '2012-10-17',
       // A copy: the result is the caller's to keep or change, the memoized list is not.
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resourcesFor(claims.role, apiStageArn(methodArn)).slice() }],
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resourcesFor(claims.role, (claims.amr ?? []).includes('otp'), mfaRequiredRoles, apiStageArn(methodArn)).slice() }],
     },
     // Strings only (lambdas/shared/authorizer-context.ts): API Gateway refuses objects and arrays, and stringifies the rest.
     context: encodeAuthorizerContext(claims),

@@ -10,7 +10,7 @@
  *   afresh (and a flood of bad tokens cannot fill or flush the cache);
  * - an entry never outlives the token's `exp` (the clock tolerance is not
  *   stretched here: a token within its tolerance window is verified again);
- * - `clear()` when the key set changes (PublicKeyRing's `onChange`), and a
+ * - `clear()` when a key is withdrawn or replaced (PublicKeyRing's `onChange`), and a
  *   verification that started before the change cannot put its result back
  *   (the generation ticket);
  * - bounded: at most `maxEntries`, the oldest dropped first.

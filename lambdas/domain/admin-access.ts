@@ -13,7 +13,7 @@
  * place the rule lives (docs/security.md, "Admin routes re-read the caller").
  */
 import { ForbiddenError, InvalidTokenError } from '../shared/errors';
-import type { Role } from '../shared/routes';
+import { mayManageUsers, type Role } from '../shared/roles';
 import type { Users } from './users';
 
 export class AdminAccess {
@@ -24,14 +24,14 @@ export class AdminAccess {
    * issued.
    *
    * @param caller the verified caller (`sub` and `role` from the authorizer context).
-   * @throws ForbiddenError (403) when the token's role or the account's current role is not `admin`.
+   * @throws ForbiddenError (403) when the token's role or the account's current role may not manage users (`userManagerRoles`, default `admin`).
    * @throws InvalidTokenError (401) when no account has this id any more (deleted): the token names nobody.
    */
   async confirm(caller: { readonly sub: string; readonly role: Role }): Promise<void> {
-    // A token that does not even claim admin needs no read.
-    if (caller.role !== 'admin') throw new ForbiddenError();
+    // A token that does not even claim a user-manager role needs no read.
+    if (!mayManageUsers(caller.role)) throw new ForbiddenError();
     const role = await this.users.currentRole(caller.sub);
     if (role === undefined) throw new InvalidTokenError('caller_account_gone');
-    if (role !== 'admin') throw new ForbiddenError();
+    if (!mayManageUsers(role)) throw new ForbiddenError();
   }
 }

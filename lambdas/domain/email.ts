@@ -7,6 +7,7 @@ import { LIMITS } from '../shared/settings';
  * mail system a user signs up with needs it, and every accepted form is a
  * form an attacker can use to make two spellings of one mailbox.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses
 const EMAIL = /^[^\s@"(),:;<>[\\\]\u0000-\u001f\u007f]{1,64}@(?:[^\s@"(),:;<>[\\\]\u0000-\u001f\u007f.]+\.)+[^\s@"(),:;<>[\\\]\u0000-\u001f\u007f.]{2,}$/u;
 
 /** Trimmed and lower-cased, as the contract says; undefined if it does not look like an address. */

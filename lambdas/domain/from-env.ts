@@ -10,6 +10,8 @@ import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
 import { RefreshTokens } from './refresh-tokens';
 import { Lockout } from './lockout';
+import { Mfa } from './mfa';
+import { totpKeySourceFromEnv } from '../keys/totp-key';
 import type { PasswordHasher } from './passwords';
 import { PasswordCheck, SessionControls } from './session-controls';
 import { Sessions } from './sessions';
@@ -40,6 +42,12 @@ export function sessionsFromEnv(): Sessions {
 export function sessionControlsFromEnv(): SessionControls {
   const db = dbFromEnv();
   return new SessionControls(new RefreshTokens(db, refreshTokenConfig()), new Users(db));
+}
+
+/** The second factor (TOTP): its own key material, the lockout, the issuer name apps show. */
+export function mfaFromEnv(): Mfa {
+  const db = dbFromEnv();
+  return new Mfa(db, new Users(db), new Lockout(db, lockoutConfig()), totpKeySourceFromEnv(), tokenConfig().issuer);
 }
 
 /** Re-checking a signed-in user's password, under the login lockout rules. */

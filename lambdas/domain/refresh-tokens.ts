@@ -29,6 +29,13 @@ import { countMetric } from '../shared/metrics';
 import { LIMITS } from '../shared/settings';
 import { keys, TABLE } from '../shared/table-schema';
 import { accountFromItem, type Account } from './users';
+import type { AuthMethod } from '../tokens/access-token-verifier';
+
+/** Stored as one string (`pwd otp`); a token from before amr was stored signed in with a password only. */
+function parseAmr(stored: string | undefined): AuthMethod[] {
+  const methods = (stored ?? 'pwd').split(' ').filter((m): m is AuthMethod => m === 'pwd' || m === 'otp');
+  return methods.length > 0 ? methods : ['pwd'];
+}
 
 const REFRESH_TOKEN = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((LIMITS.refreshTokenBytes * 4) / 3)}}$`);
 /** Domain separation for the successor derivation: the parent token keys nothing else. */
@@ -72,6 +79,8 @@ interface StoredToken {
   readonly email: string;
   /** Epoch seconds, with milliseconds: the reuse interval is counted from here. */
   readonly usedAt: number | undefined;
+  /** How the session signed in (RFC 8176 `amr`), carried to every token of the family. */
+  readonly amr: readonly AuthMethod[];
   /** SHA-256 of the successor and the salt it was derived with (used tokens only). */
   readonly successor: string | undefined;
   readonly successorSalt: string | undefined;
@@ -91,7 +100,7 @@ export class RefreshTokens {
    * new random ids, so they need no condition; if the batch fails, the
    * token is never handed out.
    */
-  async start(account: Account, client?: string): Promise<string> {
+  async start(account: Account, client?: string, amr: readonly AuthMethod[] = ['pwd']): Promise<string> {
     const familyId = randomUUID();
     const token = newRefreshToken();
     const expiresAt = this.expiry();
@@ -105,7 +114,7 @@ export class RefreshTokens {
     };
     await batchWrite(this.db, [
       { PutRequest: { Item: family } },
-      { PutRequest: { Item: this.tokenItem(account, familyId, token, expiresAt) } },
+      { PutRequest: { Item: this.tokenItem(account, familyId, token, expiresAt, amr) } },
     ]);
     return token;
   }
@@ -116,7 +125,7 @@ export class RefreshTokens {
    * used token: its successor within the reuse interval, else reuse (401,
    * family revoked).
    */
-  async rotate(raw: string): Promise<{ account: Account; refreshToken: string }> {
+  async rotate(raw: string): Promise<{ account: Account; refreshToken: string; amr: readonly AuthMethod[] }> {
     const token = await this.read(raw);
     if (!token) throw new InvalidTokenError('unknown_refresh_token');
     if (token.usedAt !== undefined) return this.replay(raw, token);
@@ -133,13 +142,13 @@ export class RefreshTokens {
     const refreshToken = successorOf(raw, salt);
     let winner: StoredToken | 'ours';
     try {
-      await this.put(account, token.familyId, refreshToken);
+      await this.put(account, token.familyId, refreshToken, token.amr);
       winner = await this.markUsed(token, refreshToken, salt);
     } catch (error) {
       await this.expireQuietly(refreshToken);
       throw error;
     }
-    if (winner === 'ours') return { account, refreshToken };
+    if (winner === 'ours') return { account, refreshToken, amr: token.amr };
     // A concurrent rotation of the same token won: ours was never handed out, and the winner's is the one to share.
     await this.expireQuietly(refreshToken);
     return this.replay(raw, winner);
@@ -150,7 +159,7 @@ export class RefreshTokens {
    * successor is still unused, the answer is that same successor (a fresh
    * access token goes with it); anything else is reuse.
    */
-  private async replay(raw: string, token: StoredToken): Promise<{ account: Account; refreshToken: string }> {
+  private async replay(raw: string, token: StoredToken): Promise<{ account: Account; refreshToken: string; amr: readonly AuthMethod[] }> {
     const usedAtMs = (token.usedAt ?? 0) * 1000;
     const withinInterval = this.now() < usedAtMs + this.config.refreshReuseIntervalSeconds * 1000;
     if (!withinInterval || !token.successor || !token.successorSalt) return this.reuseDetected(token);
@@ -172,7 +181,7 @@ export class RefreshTokens {
 
     logger.info('refresh token replayed within the reuse interval: successor handed out again', { userId: token.userId, familyId: token.familyId });
     countMetric('refreshTokenReplayed');
-    return { account, refreshToken: successor };
+    return { account, refreshToken: successor, amr: token.amr };
   }
 
   /**
@@ -234,8 +243,9 @@ export class RefreshTokens {
     throw new InvalidTokenError('refresh_token_reused');
   }
 
-  private tokenItem(account: Account, familyId: string, token: string, expiresAt: number) {
+  private tokenItem(account: Account, familyId: string, token: string, expiresAt: number, amr: readonly AuthMethod[]) {
     return {
+      amr: S(amr.join(' ')),
       ...keyOf(keys.refreshToken(hashToken(token))),
       userId: S(account.id),
       familyId: S(familyId),
@@ -245,10 +255,10 @@ export class RefreshTokens {
   }
 
   /** Stores the family's next token and extends the family's life to match (refresh lifetimes slide). */
-  private async put(account: Account, familyId: string, token: string): Promise<void> {
+  private async put(account: Account, familyId: string, token: string, amr: readonly AuthMethod[]): Promise<void> {
     const expiresAt = this.expiry();
     await Promise.all([
-      putNew(this.db, this.tokenItem(account, familyId, token, expiresAt)),
+      putNew(this.db, this.tokenItem(account, familyId, token, expiresAt, amr)),
       this.db.client.send(
         new UpdateItemCommand({
           TableName: this.db.tableName,
@@ -289,6 +299,7 @@ export class RefreshTokens {
       userId,
       familyId,
       email,
+      amr: parseAmr(getS(item, 'amr')),
       usedAt: getN(item, 'usedAt'),
       successor: getS(item, 'successor'),
       successorSalt: getS(item, 'successorSalt'),

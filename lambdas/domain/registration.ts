@@ -5,7 +5,7 @@
  */
 import type { PasswordConfig } from '../shared/config';
 import { EmailTakenError, ValidationError, type FieldProblem } from '../shared/errors';
-import type { Role } from '../shared/routes';
+import { roleConfig, type Role } from '../shared/roles';
 import { LIMITS } from '../shared/settings';
 import { normalizeEmail } from './email';
 import { passwordProblem, type PasswordHasher } from './passwords';
@@ -39,8 +39,8 @@ export class Registration {
     return email;
   }
 
-  /** Self-registration passes nothing for `role` and gets `user`; only the create-admin script passes `admin`. */
-  async register(input: NewUser, role: Role = 'user'): Promise<User> {
+  /** Self-registration passes nothing for `role` and gets the configured registration role; create-admin passes its own. */
+  async register(input: NewUser, role: Role = roleConfig().registration): Promise<User> {
     const email = this.validate(input);
     // A cheap early answer for the common duplicate, before bcrypt; the conditional put is what guarantees uniqueness.
     if (await this.users.accountByEmail(email)) throw new EmailTakenError();

@@ -13,6 +13,7 @@ import type { Lockout } from './lockout';
 import { passwordProblem, type PasswordHasher } from './passwords';
 import type { RefreshTokens, SessionInfo } from './refresh-tokens';
 import type { Sessions, TokenPair } from './sessions';
+import type { AuthMethod } from '../tokens/access-token-verifier';
 import type { Account, Users } from './users';
 
 /**
@@ -93,7 +94,7 @@ export class PasswordChange {
    * the old password still works and the change can simply be retried) and
    * again after it (a login with the old password in between is revoked too).
    */
-  async change(userId: string, currentPassword: string, newPassword: string, client?: string): Promise<TokenPair> {
+  async change(userId: string, currentPassword: string, newPassword: string, client?: string, amr: readonly AuthMethod[] = ['pwd']): Promise<TokenPair> {
     const problem = passwordProblem(newPassword, this.config);
     if (problem) throw new ValidationError([{ field: 'newPassword', message: problem }]);
     const account = await accountOf(this.users, userId);
@@ -104,7 +105,8 @@ export class PasswordChange {
     const revoked = await this.refreshTokens.revokeAllSessions(userId);
     logger.info('password changed: every session revoked', { userId, revoked });
     countMetric('passwordChanged');
-    return this.sessions.open({ ...account, passwordHash }, client);
+    // The new session keeps how the caller's session signed in: a code-verified session stays code-verified.
+    return this.sessions.open({ ...account, passwordHash }, client, amr);
   }
 }
 

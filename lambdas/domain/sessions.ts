@@ -8,7 +8,8 @@ import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
 import { LIMITS, type EmailVerificationMode } from '../shared/settings';
 import { keys } from '../shared/table-schema';
-import type { AccessTokenIssuer } from '../tokens/access-tokens';
+import type { AccessTokenIssuer, AuthMethod } from '../tokens/access-tokens';
+import { MfaChallenges } from './mfa-challenges';
 import { normalizeEmail } from './email';
 import type { Attempt, Lockout } from './lockout';
 import type { PasswordHasher } from './passwords';
@@ -29,20 +30,20 @@ export class Sessions {
   ) {}
 
   /** A new session (a new refresh-token family) for an authenticated account; `client` describes it in the session list. */
-  async open(account: Account, client?: string): Promise<TokenPair> {
-    return this.pair(account, await this.refreshTokens.start(account, client));
+  async open(account: Account, client?: string, amr: readonly AuthMethod[] = ['pwd']): Promise<TokenPair> {
+    return this.pair(account, await this.refreshTokens.start(account, client, amr), amr);
   }
 
   /** Rotates the refresh token; the access token carries the account's current role. */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    const { account, refreshToken: next } = await this.refreshTokens.rotate(refreshToken);
-    const pair = await this.pair(account, next);
+    const { account, refreshToken: next, amr } = await this.refreshTokens.rotate(refreshToken);
+    const pair = await this.pair(account, next, amr);
     countMetric('tokenRefreshed');
     return pair;
   }
 
-  private async pair(account: Account, refreshToken: string): Promise<TokenPair> {
-    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role, emailVerified: account.emailVerified === true });
+  private async pair(account: Account, refreshToken: string, amr: readonly AuthMethod[]): Promise<TokenPair> {
+    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role, amr, emailVerified: account.emailVerified === true });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
   }
 }
@@ -57,12 +58,20 @@ export function describeClient(userAgent: string | undefined): string | undefine
   return printable ? printable.slice(0, LIMITS.clientDescriptionMaxLength) : undefined;
 }
 
+/** What POST /login answers for an account with a second factor: no tokens yet. */
+export interface MfaRequired {
+  readonly mfaRequired: true;
+  readonly challenge: string;
+}
+
 export class Login {
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
     private readonly lockout: Lockout,
     private readonly sessions: Sessions,
+    /** Accounts with a second factor get a challenge instead of tokens (POST /login/mfa redeems it). */
+    private readonly challenges: MfaChallenges = new MfaChallenges(db),
     private readonly emailVerification: EmailVerificationMode = 'optional',
   ) {}
 
@@ -74,7 +83,7 @@ export class Login {
    * take the same path (same calls, same bcrypt time), count towards the
    * same lockout, and fail with the same error.
    */
-  async login(rawEmail: string, password: string, client?: string): Promise<TokenPair> {
+  async login(rawEmail: string, password: string, client?: string): Promise<TokenPair | MfaRequired> {
     const email = normalizeEmail(rawEmail);
     if (!email) throw new ValidationError([{ field: 'email', message: 'must be an email address of at most 254 characters' }]);
     const [accountItem, lockItem] = await batchGetConsistent(this.db, [keys.account(email), keys.lockout(email)]);
@@ -100,6 +109,12 @@ export class Login {
       await attempt.succeeded();
       countMetric('loginFailed', 'email_not_verified');
       throw new EmailNotVerifiedError();
+    }
+    if (account.mfa) {
+      // The password was right: its slot goes back, and the code is checked (and counted) by POST /login/mfa.
+      const [challenge] = await Promise.all([this.challenges.issue(account), attempt.succeeded()]);
+      logger.info('login: password accepted, second factor required', { userId: account.id });
+      return { mfaRequired: true, challenge };
     }
     // After bcrypt, one more round trip: the session's writes and the attempt's give-back go out together.
     const [pair] = await Promise.all([this.sessions.open(account, client), attempt.succeeded()]);

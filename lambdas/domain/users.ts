@@ -14,7 +14,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, partitionPages, putNew, S, type Db, type Item } from '../shared/dynamo';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
-import type { Role } from '../shared/routes';
+import { isRole, type Role } from '../shared/roles';
 import { keys, TABLE } from '../shared/table-schema';
 
 export interface User {
@@ -30,6 +30,8 @@ export interface Account extends User {
   readonly passwordHash: string;
   /** Whether the owner followed a verification (or reset) link sent to the email. Absent on older items: false. */
   readonly emailVerified?: boolean;
+  /** A second factor the account signs in with (set when TOTP is confirmed, removed when it is turned off). */
+  readonly mfa?: 'totp';
 }
 
 /** User ids are UUIDs; anything else cannot name a user and is not worth a read. */
@@ -41,10 +43,11 @@ export function accountFromItem(item: Item | undefined): Account | undefined {
   const role = getS(item, 'role');
   const createdAt = getS(item, 'createdAt');
   const passwordHash = getS(item, 'passwordHash');
-  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt || !passwordHash) return undefined;
+  if (!id || !email || !isRole(role) || !createdAt || !passwordHash) return undefined;
   const name = getS(item, 'name');
   const emailVerified = item?.emailVerified?.BOOL === true;
-  return { id, email, role, createdAt, passwordHash, emailVerified, ...(name !== undefined ? { name } : {}) };
+  const mfa = getS(item, 'mfa') === 'totp' ? ('totp' as const) : undefined;
+  return { id, email, role, createdAt, passwordHash, emailVerified, ...(name !== undefined ? { name } : {}), ...(mfa ? { mfa } : {}) };
 }
 
 /** The public view: what the contract calls `User`. */
@@ -58,7 +61,7 @@ function userFromIndexItem(item: Item): User | undefined {
   const email = getS(item, 'email');
   const role = getS(item, 'role');
   const createdAt = getS(item, 'createdAt');
-  if (!id || !email || (role !== 'user' && role !== 'admin') || !createdAt) return undefined;
+  if (!id || !email || !isRole(role) || !createdAt) return undefined;
   const name = getS(item, 'name');
   return publicUser({ id, email, role, createdAt, ...(name !== undefined ? { name } : {}) });
 }
@@ -154,7 +157,7 @@ export class Users {
     );
     const role = getS(account.Item, 'role');
     // The email may have been re-registered by someone else after this id was deleted.
-    if (getS(account.Item, 'userId') !== id || (role !== 'user' && role !== 'admin')) return undefined;
+    if (getS(account.Item, 'userId') !== id || !isRole(role)) return undefined;
     return role;
   }
 
@@ -303,6 +306,8 @@ export class Users {
         );
       }
     }
+    // The sealed TOTP secret and recovery hashes go with the account.
+    await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.totp(id)) }));
     await this.db.client.send(new DeleteItemCommand({ TableName: this.db.tableName, Key: keyOf(keys.userPointer(id)) }));
   }
 

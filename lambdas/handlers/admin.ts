@@ -1,7 +1,4 @@
-import { adminOf, httpHandler, jsonResponse } from '../shared/http';
+import { protectedHandler } from '../protect';
 
-/** `GET /api/admin`: proof that the caller is an admin. */
-export const handler = httpHandler(async (request) => {
-  const { sub, role } = adminOf(request.event);
-  return jsonResponse(200, { message: 'Admin dashboard', user: { id: sub, role } });
-});
+/** `GET /api/admin`: proof that the caller has a user-manager role (the route's roles, checked by protectedHandler). */
+export const handler = protectedHandler(async (_event, { sub, role }) => ({ message: 'Admin dashboard', user: { id: sub, role } }));

@@ -6,7 +6,8 @@ import { describeClient } from '../domain/sessions';
 import { Users } from '../domain/users';
 import { passwordConfig, refreshTokenConfig } from '../shared/config';
 import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const db = dbFromEnv();
 const hasher = new PasswordHasher(passwordConfig().bcryptCost);
@@ -18,11 +19,13 @@ const change = new PasswordChange(
   sessionsFromEnv(),
   passwordConfig(),
 );
-const body = { currentPassword: str(), newPassword: str() };
+const body = REQUEST_BODIES['change-password'];
 
 /** `POST /api/password`: checks the current password, stores the new one, revokes every session, answers a new pair. */
 export const handler = httpHandler(async (request) => {
-  const { sub } = callerOf(request.event);
+  const { sub, amr } = callerOf(request.event);
   const { currentPassword, newPassword } = parseBody(request.jsonBody(), body);
-  return jsonResponse(200, await change.change(sub, currentPassword, newPassword, describeClient(request.header('user-agent'))));
+  // Only `otp` is carried over: a token without the claim (issued before it existed) signed in with a password.
+  const methods = amr.includes('otp') ? (['pwd', 'otp'] as const) : (['pwd'] as const);
+  return jsonResponse(200, await change.change(sub, currentPassword, newPassword, describeClient(request.header('user-agent')), methods));
 });

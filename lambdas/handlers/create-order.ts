@@ -1,23 +1,17 @@
 import { dbFromEnv } from '../domain/from-env';
 import { Orders } from '../domain/orders';
 import { Users } from '../domain/users';
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { LIMITS } from '../shared/settings';
-import { arrayOf, int, objectOf, parseBody, str } from '../shared/validation';
+import { jsonResponse, protectedHandler, requestOf } from '../protect';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const db = dbFromEnv();
 const orders = new Orders(db, new Users(db));
 
-const body = {
-  items: arrayOf(objectOf({ sku: str({ max: LIMITS.skuMaxLength }), quantity: int({ min: 1, max: LIMITS.quantityMax }) }), {
-    min: LIMITS.orderItemsMin,
-    max: LIMITS.orderItemsMax,
-  }),
-};
+const body = REQUEST_BODIES['create-order'];
 
 /** `POST /api/orders`: stores an order for the caller. */
-export const handler = httpHandler(async (request) => {
-  const { sub } = callerOf(request.event);
-  const { items } = parseBody(request.jsonBody(), body);
+export const handler = protectedHandler(async (event, { sub }) => {
+  const { items } = parseBody(requestOf(event).jsonBody(), body);
   return jsonResponse(201, { order: await orders.create(sub, items) });
 });

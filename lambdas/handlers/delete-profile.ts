@@ -4,11 +4,12 @@ import { AccountDeletion } from '../domain/session-controls';
 import { Users } from '../domain/users';
 import { passwordConfig } from '../shared/config';
 import { callerOf, httpHandler, noContent } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const hasher = new PasswordHasher(passwordConfig().bcryptCost);
 const deletion = new AccountDeletion(new Users(dbFromEnv()), passwordCheckFromEnv(hasher));
-const body = { password: str() };
+const body = REQUEST_BODIES['delete-profile'];
 
 /** `DELETE /api/profile`: the caller deletes their own account (password required), as an admin delete does. */
 export const handler = httpHandler(async (request) => {

@@ -2,10 +2,11 @@ import { dbFromEnv } from '../domain/from-env';
 import { RefreshTokens } from '../domain/refresh-tokens';
 import { refreshTokenConfig } from '../shared/config';
 import { httpHandler, noContent } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const refreshTokens = new RefreshTokens(dbFromEnv(), refreshTokenConfig());
-const body = { refreshToken: str() };
+const body = REQUEST_BODIES.logout;
 
 /** `POST /logout`: revokes the token's family; 204 even for unknown or revoked tokens. */
 export const handler = httpHandler(async (request) => {

@@ -1,9 +1,10 @@
 import { sessionsFromEnv } from '../domain/from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const sessions = sessionsFromEnv();
-const body = { refreshToken: str() };
+const body = REQUEST_BODIES.refresh;
 
 /** `POST /refresh`: rotates the refresh token and issues a new access token with the current role. */
 export const handler = httpHandler(async (request) => {

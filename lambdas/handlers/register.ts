@@ -6,15 +6,14 @@ import { Users } from '../domain/users';
 import { passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { countMetric } from '../shared/metrics';
-import { optional, parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const passwords = passwordConfig();
 const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);
 const verification = emailVerificationFromEnv();
 
-// Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
-// The name is shown to others (admins' user list): no control or bidi characters that could disguise it.
-const body = { email: str(), password: str(), name: optional(str({ min: 0, plain: true })) };
+const body = REQUEST_BODIES.register;
 
 /** `POST /register`: always creates `role: "user"`; a `role` field is refused as unknown. */
 export const handler = httpHandler(async (request) => {

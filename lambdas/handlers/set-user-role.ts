@@ -2,12 +2,13 @@ import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../domain/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, jsonResponse } from '../shared/http';
-import { ROLES } from '../shared/routes';
+import { roleConfig } from '../shared/roles';
 import { oneOf, parseBody } from '../shared/validation';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);
-const body = { role: oneOf(ROLES) };
+// The configured roles are known only at run time; REQUEST_BODIES documents the field for OpenAPI.
+const body = { role: oneOf(roleConfig().roles) };
 
 /** `PUT /api/users/{id}/role` (admin, re-checked): the new role shows in the user's next access token (at the next refresh). */
 export const handler = httpHandler(async (request) => {

@@ -14,7 +14,7 @@ export interface PublicKeyRingOptions {
   readonly refetchCooldownMs?: number;
   readonly maxAgeMs?: number;
   readonly now?: () => number;
-  /** Called whenever the set of kids changes (verified-token caches listen). */
+  /** Called when a key is withdrawn or replaced: what it verified may no longer verify (verified-token caches listen). */
   readonly onChange?: () => void;
 }
 
@@ -106,10 +106,12 @@ export class PublicKeyRing {
       if (this.loadedAt === undefined) throw error instanceof KeySourceError ? error : new KeySourceError('public keys unavailable', error);
       return;
     }
-    const changed = next.size !== this.keys.size || [...next.keys()].some((kid) => !this.keys.has(kid));
+    // Only a withdrawn or replaced key can undo an earlier verification; an added key (and so the
+    // first load) undoes none, and clearing then would drop the first token of every cold start.
+    const withdrawn = [...this.keys].some(([kid, key]) => !next.get(kid)?.equals(key));
     this.keys = next;
     this.loadedAt = this.now();
-    if (changed) this.options.onChange?.();
+    if (withdrawn) this.options.onChange?.();
   }
 }
 

@@ -10,7 +10,7 @@
  *
  * No imports beyond the route table: this is part of the authorizer bundle.
  */
-import { isRole, type Role } from './routes';
+import { isRole, type Role } from './roles';
 
 /** The verified token's claims the handlers use. */
 export interface AuthorizerContext {
@@ -19,13 +19,15 @@ export interface AuthorizerContext {
   readonly jti: string;
   /** Epoch seconds: handlers refuse a token that expired behind a cached Allow. */
   readonly exp: number;
+  /** The token's `amr` (how the user signed in); decoding always sets it, `[]` when the token has none. */
+  readonly amr?: readonly string[];
 }
 
 /** The context as the authorizer returns it: string values only, which API Gateway passes unchanged. */
 export type EncodedAuthorizerContext = { readonly [key: string]: string };
 
 export function encodeAuthorizerContext(context: AuthorizerContext): EncodedAuthorizerContext {
-  return { sub: context.sub, role: context.role, jti: context.jti, exp: String(context.exp) };
+  return { sub: context.sub, role: context.role, jti: context.jti, exp: String(context.exp), amr: encodeList(context.amr ?? []) };
 }
 
 /**
@@ -42,7 +44,10 @@ export function decodeAuthorizerContext(raw: unknown): AuthorizerContext | undef
   const jti = ownString(raw, 'jti') ?? '';
   const exp = ownString(raw, 'exp');
   if (!sub || !isRole(role) || exp === undefined || !/^\d{1,15}$/.test(exp)) return undefined;
-  return { sub, role, jti, exp: Number(exp) };
+  // A context from before `amr` travelled has none: treated as no second factor.
+  const amr = decodeList(ownString(raw, 'amr') ?? '[]');
+  if (!amr) return undefined;
+  return { sub, role, jti, exp: Number(exp), amr };
 }
 
 /** A list claim (roles, amr) as one context value. */
@@ -63,7 +68,7 @@ export function decodeList(value: unknown): string[] | undefined {
 }
 
 function ownString(map: object, name: string): string | undefined {
-  if (!Object.prototype.hasOwnProperty.call(map, name)) return undefined;
+  if (!Object.hasOwn(map, name)) return undefined;
   const value = (map as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }

@@ -10,7 +10,8 @@
  */
 import { emitCount } from './emf';
 import { authorizerRejectReason } from './metric-catalog';
-import { matchRoute, mayCall, type Role, type Route } from './routes';
+import { findRoute, routeTable, type TableRoute } from './route-table';
+import { mayCall, type Role } from './routes';
 
 export type AuthorizerOutcome = 'allow' | 'deny' | 'reject' | 'error';
 
@@ -44,8 +45,8 @@ export function authorizerDecision(role: Role, methodArn: string): void {
 }
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path...}` -> the route table's entry, if any. */
-function routeOfMethodArn(methodArn: string): Route | undefined {
+function routeOfMethodArn(methodArn: string): TableRoute | undefined {
   const parts = methodArn.split('/');
   if (parts.length < 3) return undefined;
-  return matchRoute(parts[2] as string, `/${parts.slice(3).join('/')}`)?.route;
+  return findRoute(routeTable(), parts[2] as string, `/${parts.slice(3).join('/')}`);
 }

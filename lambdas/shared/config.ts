@@ -4,9 +4,12 @@
  * of answering requests wrongly. Each handler asks only for the sections it
  * needs, so the authorizer does not require a table name.
  */
+import { roleConfig } from './roles';
+import { isRole, parseRoleList, type Role } from './routes';
 import {
   EMAIL_VERIFICATION_MODES,
   MAIL_SETTINGS,
+  MFA_REQUIRED_ROLES,
   SETTINGS,
   SIGNING_KEY_CACHE_SECONDS_DEFAULT,
   TOKEN_IDENTITY,
@@ -74,6 +77,8 @@ export interface TokenConfig {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly clockToleranceSeconds: number;
+  /** Roles whose routes need `otp` in the token's amr (MFA_REQUIRED_ROLES); the authorizer reads it. */
+  readonly mfaRequiredRoles?: readonly Role[];
 }
 
 export function tokenConfig(env: Env = process.env): TokenConfig {
@@ -83,7 +88,15 @@ export function tokenConfig(env: Env = process.env): TokenConfig {
     accessTokenTtlSeconds: readSetting(env, 'accessTokenTtlSeconds'),
     refreshTokenTtlSeconds: readSetting(env, 'refreshTokenTtlSeconds'),
     clockToleranceSeconds: readSetting(env, 'clockToleranceSeconds'),
+    mfaRequiredRoles: mfaRequiredRoles(env),
   };
+}
+
+/** MFA_REQUIRED_ROLES: role names; an unknown one fails the cold start rather than leave a role unprotected. */
+export function mfaRequiredRoles(env: Env = process.env): readonly Role[] {
+  const names = parseRoleList(env[MFA_REQUIRED_ROLES.env] ?? '');
+  for (const name of names) if (!isRole(name)) throw new ConfigError(`${MFA_REQUIRED_ROLES.env} must name roles (${roleConfig().roles.join(', ')}), got ${JSON.stringify(name)}`);
+  return names as Role[];
 }
 
 export interface RefreshTokenConfig {

@@ -14,7 +14,8 @@ export const ERRORS = {
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   invalid_token: { status: 401, message: 'The token is invalid, expired or revoked.' },
   unauthorized: { status: 401, message: 'A valid bearer access token is required.' },
-  forbidden: { status: 403, message: 'Your role may not use this route.' },
+  // One gateway response serves both causes of a 403 (a role mismatch, a role that needs a second factor): it says both.
+  forbidden: { status: 403, message: 'Your role may not use this route, or it needs a sign-in with a second factor: enrol at POST /api/mfa/totp, then log in with a code.' },
   not_found: { status: 404, message: 'Not found.' },
   too_many_requests: { status: 429, message: 'Too many requests. Slow down.' },
   service_unavailable: { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
@@ -114,8 +115,16 @@ export class InvalidTokenError extends WristbandError {
 }
 
 export class ForbiddenError extends WristbandError {
-  constructor() {
-    super('forbidden');
+  /** `reason` goes to the log only; `message`, when given, replaces the standard sentence with a step the caller can take. */
+  constructor(reason?: string, message?: string) {
+    super('forbidden', { ...(reason === undefined ? {} : { reason }), ...(message === undefined ? {} : { message }) });
+  }
+}
+
+/** A wrong (or already used) TOTP or recovery code: a 401 like a wrong password, with its own sentence. */
+export class InvalidCodeError extends WristbandError {
+  constructor(reason: 'wrong_code' | 'replayed_code' | 'no_factor') {
+    super('invalid_credentials', { message: 'The code is incorrect or was already used.', reason });
   }
 }
 

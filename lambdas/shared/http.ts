@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { decodeAuthorizerContext } from './authorizer-context';
+import { CORS_ORIGIN_ENV, corsHeaders, type CorsHeaders } from './cors';
 import { isDependencyFailure } from './dynamo';
 import { readSetting } from './config';
 import {
@@ -23,47 +24,36 @@ import {
 } from './errors';
 import { logger } from './logger';
 import { startRequestLog } from './request-logging';
-import type { Role } from './routes';
+import { mayManageUsers, type Role } from './roles';
 import { LIMITS } from './settings';
 import { tracedHandler } from './tracing';
 import { findDuplicateKey } from './validation';
 
-/**
- * Response headers a browser script may read besides the CORS-safelisted
- * ones: when to retry (429, 503) and which authentication scheme a 401
- * wants. Every response carries this list: handlers', the gateway
- * responses', the WAF's 429 and the local stack's.
- */
-export const EXPOSED_HEADERS = ['Retry-After', 'WWW-Authenticate'] as const;
-
-/**
- * CORS headers on every response. Tokens travel in the Authorization header,
- * never in cookies, so a wildcard origin exposes nothing a script could not
- * already send.
- */
-export const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'Authorization,Content-Type',
-  'Access-Control-Allow-Methods': 'GET,POST,PUT,DELETE,OPTIONS',
-  'Access-Control-Expose-Headers': EXPOSED_HEADERS.join(','),
-} as const;
+export { CORS_HEADERS, EXPOSED_HEADERS } from './cors';
 
 /**
  * Headers of the per-client rate limit's 429 (the WAF rule deployed, local/rate-limit.ts locally): CORS, so a
  * browser can read it, and Retry-After = the window, the longest a client that stops sending has to wait.
  */
-export function rateLimitedHeaders(windowSeconds: number): Record<string, string> {
-  return { ...CORS_HEADERS, 'Retry-After': String(windowSeconds) };
+export function rateLimitedHeaders(windowSeconds: number, origin?: string): Record<string, string> {
+  return { ...corsHeaders(origin), 'Retry-After': String(windowSeconds) };
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', ...CORS_HEADERS } as const;
+let cors: { origin: string | undefined; headers: CorsHeaders } | undefined;
+
+/** This function's CORS headers: the origin the stack configured (CORS_ORIGIN_ENV), `*` when none. */
+export function responseCorsHeaders(): CorsHeaders {
+  const origin = process.env[CORS_ORIGIN_ENV]?.trim() || undefined;
+  if (!cors || cors.origin !== origin) cors = { origin, headers: corsHeaders(origin) };
+  return cors.headers;
+}
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+  return { statusCode: status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...responseCorsHeaders(), ...headers }, body: JSON.stringify(body) };
 }
 
 export function noContent(): APIGatewayProxyResult {
-  return { statusCode: 204, headers: { ...CORS_HEADERS }, body: '' };
+  return { statusCode: 204, headers: { ...responseCorsHeaders() }, body: '' };
 }
 
 /** Maps any error to the contract's response. Only our own bugs become a 500. */
@@ -119,7 +109,7 @@ export function toRequest(event: APIGatewayProxyEvent): HttpRequest {
 
 function stringField(map: unknown, name: string): string | undefined {
   if (!map || typeof map !== 'object') return undefined;
-  if (!Object.prototype.hasOwnProperty.call(map, name)) return undefined;
+  if (!Object.hasOwn(map, name)) return undefined;
   const value = (map as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -194,6 +184,8 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
 export interface Caller {
   readonly sub: string;
   readonly role: Role;
+  /** How the token's user signed in (RFC 8176 `amr`): `['pwd']`, `['pwd', 'otp']`, or `[]` for an older token. */
+  readonly amr: readonly string[];
 }
 
 let clockToleranceSeconds: number | undefined;
@@ -211,18 +203,18 @@ export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()):
   if (!context) throw new UnauthorizedError('no authorizer context');
   clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
   if (now / 1000 > context.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
-  return { sub: context.sub, role: context.role };
+  return { sub: context.sub, role: context.role, amr: context.amr ?? [] };
 }
 
 /**
- * The caller of an admin route. The authorizer's policy already keeps other
+ * The caller of an admin route (a role in `userManagerRoles`). The authorizer's policy already keeps other
  * roles out; checking again here costs nothing and keeps a wrongly wired or
  * wrongly cached policy from opening an admin route. Like `callerOf`, it
  * refuses a token whose `exp` has passed behind a cached Allow.
  */
 export function adminOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
   const caller = callerOf(event, now);
-  if (caller.role !== 'admin') throw new ForbiddenError();
+  if (!mayManageUsers(caller.role)) throw new ForbiddenError();
   return caller;
 }
 
@@ -241,11 +233,11 @@ export const DEADLINE_MARGIN_MS = 500;
  * `Retry-After` instead. The inner function parses, calls one domain
  * function and returns a response.
  */
-export function httpHandler(fn: (request: HttpRequest) => Promise<APIGatewayProxyResult>): HttpHandler {
+export function httpHandler(fn: (request: HttpRequest, context?: Context) => Promise<APIGatewayProxyResult>): HttpHandler {
   return tracedHandler(async (event: APIGatewayProxyEvent, context?: Context) => {
     startRequestLog(event, context);
     try {
-      return await withDeadline(fn(toRequest(event)), budgetOf(context));
+      return await withDeadline(fn(toRequest(event), context), budgetOf(context));
     } catch (error) {
       return errorResponse(error);
     }

@@ -139,6 +139,7 @@ export function authorizerRejectReason(reason: string | undefined): AuthorizerRe
     case 'bad_sub':
     case 'bad_role':
     case 'bad_jti':
+    case 'bad_amr':
     case 'jwt_claim_validation_failed':
       return 'bad_claims';
     default:

@@ -154,7 +154,33 @@ export const MAIL_SETTINGS = {
   appUrl: { env: 'APP_URL', key: 'appUrl', description: 'the page the links in mails open; it reads the token from the fragment and POSTs it' },
 } as const;
 
-/** Hard limits of the HTTP contract (../shared/api-contract.md). */
+/**
+ * Roles that must sign in with a second factor: a token of such a role whose `amr` lacks `otp` does not open the
+ * routes reserved to roles (the authorizer's policy leaves them out). Space- or comma-separated role names; empty:
+ * none. Read by the authorizer (lambdas/shared/config.ts `tokenConfig`).
+ */
+export const MFA_REQUIRED_ROLES = {
+  env: 'MFA_REQUIRED_ROLES',
+  key: 'mfaRequiredRoles',
+  default: '',
+  description: 'roles whose routes need a sign-in with a second factor (amr includes otp)',
+} as const;
+
+/** TOTP (RFC 6238) parameters: what every authenticator app supports by default. */
+export const TOTP = {
+  periodSeconds: 30,
+  digits: 6,
+  /** Time steps accepted either side of now: one, for clock drift between phone and server. */
+  driftSteps: 1,
+  /** Bytes of the shared secret (160 bits, RFC 4226's recommendation for HMAC-SHA1). */
+  secretBytes: 20,
+  /** Seconds a sign-in challenge (POST /login answered `mfaRequired`) may be answered in. */
+  challengeSeconds: 300,
+  /** Recovery codes handed out at confirmation, each usable once. */
+  recoveryCodes: 10,
+} as const;
+
+/** Hard limits of the HTTP contract (docs/api.md › Limits). */
 export const LIMITS = {
   maxBodyBytes: 16 * 1024,
   emailMaxLength: 254,
@@ -192,6 +218,8 @@ export const WIRING_ENV = {
   publicKeysParameter: 'PUBLIC_KEYS_PARAMETER',
   /** Directory of the local key store; when set, keys are read from files instead of AWS. */
   localKeysDir: 'LOCAL_KEYS_DIR',
+  /** Secrets Manager secret holding the key material TOTP secrets are encrypted with (lambdas/keys/totp-key.ts). */
+  totpKeySecretId: 'TOTP_KEY_SECRET_ID',
   /** Seconds a token-issuing function keeps the private key in memory. */
   signingKeyCacheSeconds: 'SIGNING_KEY_CACHE_SECONDS',
   /** Local stack and tests: mails are written as .eml files here instead of going to SES. */

@@ -14,6 +14,8 @@
  * | `resetToken`    | `RESET#<sha256>`| `RESET`           | password reset link: user, TTL      |
  * | `verifyToken`   | `VERIFY#<sha256>`| `VERIFY`         | email verification link: user, TTL  |
  * | `mailQuota`     | `MAILQ#<id>`    | `MAILQ`           | mails this hour, current reset, TTL |
+ * | `totp`          | `TOTP#<id>`     | `TOTP`            | encrypted secret, recovery hashes   |
+ * | `mfaChallenge`  | `MFACH#<sha256>`| `MFACH`           | sign-in challenge, single use, TTL  |
  *
  * Every item type has a partition key prefix of its own, and no prefix
  * starts another: IAM's `dynamodb:LeadingKeys` condition sees only the
@@ -48,6 +50,8 @@ export const ITEM_TYPES = {
   resetToken: 'RESET#',
   verifyToken: 'VERIFY#',
   mailQuota: 'MAILQ#',
+  totp: 'TOTP#',
+  mfaChallenge: 'MFACH#',
 } as const;
 
 export type ItemType = keyof typeof ITEM_TYPES;
@@ -68,6 +72,8 @@ export const keys = {
   resetToken: (tokenHash: string) => ({ pk: `${P.resetToken}${tokenHash}`, sk: 'RESET' }),
   verifyToken: (tokenHash: string) => ({ pk: `${P.verifyToken}${tokenHash}`, sk: 'VERIFY' }),
   mailQuota: (userId: string) => ({ pk: `${P.mailQuota}${userId}`, sk: 'MAILQ' }),
+  totp: (userId: string) => ({ pk: `${P.totp}${userId}`, sk: 'TOTP' }),
+  mfaChallenge: (challengeHash: string) => ({ pk: `${P.mfaChallenge}${challengeHash}`, sk: 'MFACH' }),
   /** The users index partition of an account item: one of USERS_INDEX_SHARDS, from its user id. */
   usersIndexShard: (userId: string) => usersIndexShardKey(usersIndexShardOf(userId)),
   /** Every partition `GET /api/users` reads: each shard, and the legacy one (see USERS_INDEX_LEGACY_PARTITION). */

@@ -1,7 +1,10 @@
 /**
  * Just enough schema validation for the contract's small bodies: exact
  * shapes (unknown fields are refused, so a `role` in a registration body is
- * an error, never honoured), every problem reported with its field.
+ * an error, never honoured), every problem reported with its field. Each
+ * parser also carries the JSON Schema of what it accepts, so the OpenAPI
+ * document (lambdas/shared/openapi.ts) is generated from the very shapes
+ * the handlers parse with.
  */
 import { ValidationError, type FieldProblem } from './errors';
 import { LIMITS } from './settings';
@@ -9,7 +12,37 @@ import { LIMITS } from './settings';
 /** Thrown by a field parser; collected into one ValidationError. */
 export class FieldIssue extends Error {}
 
-export type Parser<T> = (value: unknown, field: string) => T;
+/** A JSON Schema (2020-12, as OpenAPI 3.1 uses it), as plain data. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export interface Parser<T> {
+  (value: unknown, field: string): T;
+  /** What the parser accepts, for the OpenAPI document. */
+  readonly schema: JsonSchema;
+  /** May be absent from its object (`optional()`). */
+  readonly optional?: boolean;
+}
+
+function parser<T>(parse: (value: unknown, field: string) => T, schema: JsonSchema, optional = false): Parser<T> {
+  return Object.assign(parse, { schema, optional });
+}
+
+/** Adds documentation (`description`, `examples`, `format`...) to a parser's schema without changing what it accepts. */
+export function documented<T>(inner: Parser<T>, annotations: JsonSchema): Parser<T> {
+  return parser((value, field) => inner(value, field), { ...inner.schema, ...annotations }, inner.optional);
+}
+
+/** The JSON Schema of a body or nested object of `shape`: exactly its fields, the non-optional ones required. */
+export function shapeSchema(shape: Shape): JsonSchema {
+  const entries = Object.entries(shape);
+  const required = entries.filter(([, p]) => !p.optional).map(([key]) => key);
+  return {
+    type: 'object',
+    properties: Object.fromEntries(entries.map(([key, p]) => [key, p.schema])),
+    ...(required.length > 0 ? { required } : {}),
+    additionalProperties: false,
+  };
+}
 
 export type Shape = Record<string, Parser<unknown>>;
 export type Parsed<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
@@ -29,13 +62,13 @@ function parseObject<S extends Shape>(value: unknown, shape: S, field: string | 
   const problems: FieldProblem[] = [];
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    if (!Object.prototype.hasOwnProperty.call(shape, key)) {
+    if (!Object.hasOwn(shape, key)) {
       problems.push({ field: prefix + truncate(key), message: 'is not an allowed field' });
     }
   }
   for (const [key, parser] of Object.entries(shape)) {
     const name = prefix + key;
-    const raw = Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+    const raw = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
     try {
       out[key] = parser(raw, name);
     } catch (error) {
@@ -61,6 +94,7 @@ function truncate(key: string): string {
  * (what a decoder leaves of bytes that were not UTF-8). A display name with
  * them can spoof another in an admin's user list or break a log line.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern finds
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]/u;
 
 /** A surrogate without its other half: `"\ud800"` in JSON produces one; no UTF-8 encoder can write it. */
@@ -74,7 +108,8 @@ export function isPlainText(text: string): boolean {
 /** `plain`: refuse control and bidi characters (see UNPRINTABLE); for text other people will see. */
 export function str(options: { min?: number; max?: number; trim?: boolean; plain?: boolean } = {}): Parser<string> {
   const { min = 1, max = Infinity, trim = false, plain = false } = options;
-  return (value) => {
+  const schema = { type: 'string', ...(min > 0 ? { minLength: min } : {}), ...(max < Infinity ? { maxLength: max } : {}) };
+  return parser((value) => {
     if (value === undefined || value === null) throw new FieldIssue('is required');
     if (typeof value !== 'string') throw new FieldIssue('must be a string');
     if (plain && !isPlainText(value)) throw new FieldIssue('must not contain control or bidirectional formatting characters');
@@ -83,34 +118,34 @@ export function str(options: { min?: number; max?: number; trim?: boolean; plain
     if (length < min) throw new FieldIssue(min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
     if (length > max) throw new FieldIssue(`must be at most ${max} characters`);
     return text;
-  };
+  }, schema);
 }
 
 export function int(options: { min: number; max: number }): Parser<number> {
-  return (value) => {
+  return parser((value) => {
     if (value === undefined || value === null) throw new FieldIssue('is required');
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new FieldIssue('must be an integer');
     if (value < options.min || value > options.max) {
       throw new FieldIssue(`must be between ${options.min} and ${options.max}`);
     }
     return value;
-  };
+  }, { type: 'integer', minimum: options.min, maximum: options.max });
 }
 
 export function oneOf<const T extends readonly string[]>(values: T): Parser<T[number]> {
-  return (value) => {
+  return parser((value) => {
     if (value === undefined || value === null) throw new FieldIssue('is required');
     if (typeof value !== 'string' || !values.includes(value)) throw new FieldIssue(`must be one of ${values.join(', ')}`);
     return value as T[number];
-  };
+  }, { type: 'string', enum: [...values] });
 }
 
-export function optional<T>(parser: Parser<T>): Parser<T | undefined> {
-  return (value, field) => (value === undefined ? undefined : parser(value, field));
+export function optional<T>(inner: Parser<T>): Parser<T | undefined> {
+  return parser((value, field) => (value === undefined ? undefined : inner(value, field)), inner.schema, true);
 }
 
 export function arrayOf<T>(item: Parser<T>, options: { min: number; max: number }): Parser<T[]> {
-  return (value, field) => {
+  return parser((value, field) => {
     if (value === undefined || value === null) throw new FieldIssue('is required');
     if (!Array.isArray(value)) throw new FieldIssue('must be an array');
     if (value.length < options.min || value.length > options.max) {
@@ -130,11 +165,11 @@ export function arrayOf<T>(item: Parser<T>, options: { min: number; max: number 
     });
     if (problems.length > 0) throw new ValidationError(problems);
     return out;
-  };
+  }, { type: 'array', items: item.schema, minItems: options.min, maxItems: options.max });
 }
 
 export function objectOf<S extends Shape>(shape: S): Parser<Parsed<S>> {
-  return (value, field) => parseObject(value, shape, field);
+  return parser((value, field) => parseObject(value, shape, field), shapeSchema(shape));
 }
 
 /** `?limit=` (1 to the maximum page size, default the page size) and `?cursor=` (opaque; decoded by the domain). */

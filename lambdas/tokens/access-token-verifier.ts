@@ -12,7 +12,7 @@ import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { SIGNING_ALGORITHM } from '../keys/key-set';
 import type { TokenConfig } from '../shared/config';
 import { InvalidTokenError } from '../shared/errors';
-import { isRole, type Role } from '../shared/routes';
+import { isRole, type Role } from '../shared/roles';
 import { LIMITS } from '../shared/settings';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -23,9 +23,15 @@ const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
 /** Claims every access token carries (RFC 9068 section 2.2, plus our role). */
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti'] as const;
 
+/** RFC 8176 authentication method references wristband issues: a password, and a one-time code. */
+export const AUTH_METHODS = ['pwd', 'otp'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
 export interface AccessClaims {
   readonly sub: string;
   readonly role: Role;
+  /** How the user signed in (the verifier always sets it: `[]` for a token without the claim, which is never `otp`). */
+  readonly amr?: readonly string[];
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
@@ -205,7 +211,7 @@ function checkClaims(payload: Record<string, unknown>, config: TokenConfig, now:
   for (const claim of REQUIRED_CLAIMS) {
     if (!Object.hasOwn(payload, claim)) throw new InvalidTokenError(`claim_${claim}`);
   }
-  const { iss, aud, sub, role, jti } = payload;
+  const { iss, aud, sub, role, jti, amr } = payload;
   if (iss !== config.issuer) throw new InvalidTokenError('claim_iss');
   if (!(aud === config.audience || (Array.isArray(aud) && aud.includes(config.audience)))) throw new InvalidTokenError('claim_aud');
   const tolerance = config.clockToleranceSeconds;
@@ -223,7 +229,10 @@ function checkClaims(payload: Record<string, unknown>, config: TokenConfig, now:
   if (typeof sub !== 'string' || sub.length === 0) throw new InvalidTokenError('bad_sub');
   if (!isRole(role)) throw new InvalidTokenError('bad_role');
   if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('bad_jti');
-  return { sub, role, jti, iat: iat as number, exp, iss: iss as string, aud: aud as string | string[] };
+  if (amr !== undefined && !(Array.isArray(amr) && amr.length <= AUTH_METHODS.length && amr.every((m) => typeof m === 'string' && m.length <= 16))) {
+    throw new InvalidTokenError('bad_amr');
+  }
+  return { sub, role, amr: (amr as string[] | undefined) ?? [], jti, iat: iat as number, exp, iss: iss as string, aud: aud as string | string[] };
 }
 
 function numericDate(payload: Record<string, unknown>, claim: 'iat' | 'nbf' | 'exp'): number | undefined {

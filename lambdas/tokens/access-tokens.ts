@@ -13,7 +13,7 @@ import type { Role } from '../shared/routes';
 import type { TokenConfig } from '../shared/config';
 import { SIGNING_ALGORITHM, type SigningKeyRecord } from '../keys/key-set';
 import type { SigningKeySource } from '../keys/key-store';
-import { ACCESS_TOKEN_TYPE, lowSSignature } from './access-token-verifier';
+import { ACCESS_TOKEN_TYPE, lowSSignature, type AuthMethod } from './access-token-verifier';
 
 export {
   ACCESS_TOKEN_TYPE,
@@ -24,6 +24,7 @@ export {
   lowSSignature,
   parseStrictHeader,
   type AccessClaims,
+  type AuthMethod,
   type VerificationKeys,
 } from './access-token-verifier';
 
@@ -46,12 +47,15 @@ export class AccessTokenIssuer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `emailVerified` becomes the `email_verified` claim (OpenID Connect's name), false when absent. */
-  async issue(subject: { sub: string; role: Role; emailVerified?: boolean }): Promise<IssuedAccessToken> {
+  /**
+   * `amr` (RFC 8176): how the user signed in, `['pwd']` or `['pwd', 'otp']`; it survives refreshes (refresh-tokens.ts).
+   * `emailVerified` becomes the `email_verified` claim (OpenID Connect's name), false when absent.
+   */
+  async issue(subject: { sub: string; role: Role; amr?: readonly AuthMethod[]; emailVerified?: boolean }): Promise<IssuedAccessToken> {
     const { record, key } = await this.signingKey();
     const iat = Math.floor(this.now() / 1000);
     const ttl = this.config.accessTokenTtlSeconds;
-    const signed = await new SignJWT({ role: subject.role, email_verified: subject.emailVerified === true })
+    const signed = await new SignJWT({ role: subject.role, amr: [...(subject.amr ?? ['pwd'])], email_verified: subject.emailVerified === true })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: record.kid })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)

@@ -33,8 +33,8 @@ import { Construct } from 'constructs';
 import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
 import { errorBody } from '../../lambdas/shared/errors';
 import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/shared/gateway-responses';
-import { CORS_HEADERS, EXPOSED_HEADERS } from '../../lambdas/shared/http';
-import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
+import { corsHeaders, EXPOSED_HEADERS } from '../../lambdas/shared/cors';
+import type { Access, HttpMethod } from '../../lambdas/shared/routes';
 import type { WristbandConfig } from '../config';
 import { pascalCase, removalPolicyOf } from './wristband-function';
 import { WristbandWaf } from './wristband-waf';
@@ -44,9 +44,13 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 
 export interface WristbandApiProps {
   readonly config: WristbandConfig;
-  /** The function behind each route, by ROUTES handler name. */
-  readonly handlers: Readonly<Record<RouteHandlerName, IFunction>>;
   readonly authorizerFunction: IFunction;
+  /**
+   * A REST API the app already owns: the routes, the authorizer and the
+   * gateway responses are added to it; its stage, logging and CORS stay the
+   * app's. Default: a new API with the stage below.
+   */
+  readonly api?: RestApi;
 }
 
 /** Header name -> the single-quoted literal API Gateway mapping expressions want. */
@@ -55,10 +59,10 @@ function literalHeaders(headers: Readonly<Record<string, string>>): Record<strin
 }
 
 /** A gateway response as API Gateway takes it: status (unless kept), CORS, Retry-After and WWW-Authenticate headers, the contract's body. */
-export function gatewayResponseOptions(spec: GatewayResponseSpec) {
+export function gatewayResponseOptions(spec: GatewayResponseSpec, corsOrigin?: string) {
   // Gateway response templates substitute `$context...` variables; the contract's bodies have no `$`, so they pass through literally (tested).
   const body = JSON.stringify(errorBody(spec.code));
-  const headers: Record<string, string> = { ...CORS_HEADERS };
+  const headers: Record<string, string> = { ...corsHeaders(corsOrigin) };
   if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
   if (spec.wwwAuthenticate !== undefined) headers['WWW-Authenticate'] = spec.wwwAuthenticate;
   return {
@@ -98,10 +102,13 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 export class WristbandApi extends Construct {
   readonly api: RestApi;
   readonly authorizer: TokenAuthorizer;
+  /** The stage's access logs (the API this construct created; with an app's own API, create-and-attach is the app's call). */
   readonly accessLogs: LogGroup;
-  readonly executionLogs: LogGroup;
+  readonly executionLogs: LogGroup | undefined;
   /** Method per route, keyed `METHOD path` as in ROUTES. */
   readonly methods: ReadonlyMap<string, Method>;
+  /** Whether the REST API is the app's own (the `api` prop). */
+  readonly attached: boolean;
   readonly gatewayResponses: readonly GatewayResponse[];
   /** The per-client rate limit on the stage; undefined when `authRateLimit` is 0. */
   readonly waf: WristbandWaf | undefined;
@@ -115,7 +122,9 @@ export class WristbandApi extends Construct {
       removalPolicy: removalPolicyOf(config),
     });
 
-    this.api = new RestApi(this, 'Api', {
+    const cors = corsHeaders(config.corsOrigin);
+    this.attached = props.api !== undefined;
+    this.api = props.api ?? new RestApi(this, 'Api', {
       restApiName: Stack.of(this).stackName,
       description: 'wristband: JWT auth API',
       endpointTypes: [EndpointType.REGIONAL],
@@ -137,21 +146,23 @@ export class WristbandApi extends Construct {
         tracingEnabled: true,
       },
       defaultCorsPreflightOptions: {
-        allowOrigins: [CORS_HEADERS['Access-Control-Allow-Origin']],
-        allowHeaders: CORS_HEADERS['Access-Control-Allow-Headers'].split(','),
-        allowMethods: CORS_HEADERS['Access-Control-Allow-Methods'].split(','),
+        allowOrigins: [cors['Access-Control-Allow-Origin']],
+        allowHeaders: cors['Access-Control-Allow-Headers'].split(','),
+        allowMethods: cors['Access-Control-Allow-Methods'].split(','),
         // Only meaningful on actual responses, but the preflight then carries CORS_HEADERS whole, as the local stack's does.
         exposeHeaders: [...EXPOSED_HEADERS],
       },
     });
     // RestApi adds an unnamed "Endpoint" output; the stack's ApiUrl output is the one to read.
-    this.api.node.tryRemoveChild('Endpoint');
+    if (!this.attached) this.api.node.tryRemoveChild('Endpoint');
     // The group API Gateway writes execution logs to, created here so that it gets our retention, not "never expire".
-    this.executionLogs = new LogGroup(this, 'ExecutionLogs', {
-      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE_NAME}`,
-      retention: config.logRetentionDays,
-      removalPolicy: removalPolicyOf(config),
-    });
+    this.executionLogs = this.attached
+      ? undefined
+      : new LogGroup(this, 'ExecutionLogs', {
+          logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE_NAME}`,
+          retention: config.logRetentionDays,
+          removalPolicy: removalPolicyOf(config),
+        });
 
     this.authorizer = new TokenAuthorizer(this, 'Authorizer', {
       handler: props.authorizerFunction,
@@ -160,32 +171,38 @@ export class WristbandApi extends Construct {
       resultsCacheTtl: Duration.seconds(config.settings.authorizerCacheTtlSeconds),
     });
 
-    const methods = new Map<string, Method>();
-    for (const route of ROUTES as readonly Route[]) {
-      const resource = this.api.root.resourceForPath(route.path);
-      const integration = new LambdaIntegration(props.handlers[route.handler as RouteHandlerName], {
-        // The console's test-invoke permission would double the functions' resource policies for no runtime use.
-        allowTestInvoke: false,
-      });
-      const method = resource.addMethod(
-        route.method,
-        integration,
-        route.access === 'public'
-          ? { authorizationType: AuthorizationType.NONE }
-          : { authorizationType: AuthorizationType.CUSTOM, authorizer: this.authorizer },
-      );
-      methods.set(`${route.method} ${route.path}`, method);
-    }
-    this.methods = methods;
+    this.methods = this.methodMap;
 
     this.gatewayResponses = GATEWAY_RESPONSES.map((spec) =>
-      this.api.addGatewayResponse(pascalCase(spec.type.toLowerCase().replace(/_/g, '-')), gatewayResponseOptions(spec)),
+      this.api.addGatewayResponse(pascalCase(spec.type.toLowerCase().replace(/_/g, '-')), gatewayResponseOptions(spec, config.corsOrigin)),
     );
 
     this.waf =
       config.authRateLimit > 0
         ? new WristbandWaf(this, 'Waf', { limit: config.authRateLimit, windowSeconds: config.authRateLimitWindowSeconds, stage: this.api.deploymentStage })
         : undefined;
+  }
+
+  private readonly methodMap = new Map<string, Method>();
+
+  /** One method with a Lambda proxy integration; behind the TOKEN authorizer unless public. */
+  addRoute(route: { readonly method: HttpMethod; readonly path: string; readonly access: Access }, handler: IFunction): Method {
+    const key = `${route.method} ${route.path}`;
+    if (this.methodMap.has(key)) throw new Error(`route ${key} exists already`);
+    const resource = this.api.root.resourceForPath(route.path);
+    const integration = new LambdaIntegration(handler, {
+      // The console's test-invoke permission would double the functions' resource policies for no runtime use.
+      allowTestInvoke: false,
+    });
+    const method = resource.addMethod(
+      route.method,
+      integration,
+      route.access === 'public'
+        ? { authorizationType: AuthorizationType.NONE }
+        : { authorizationType: AuthorizationType.CUSTOM, authorizer: this.authorizer },
+    );
+    this.methodMap.set(key, method);
+    return method;
   }
 
   /** The stage URL, ending in `/`. */

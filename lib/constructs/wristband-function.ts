@@ -14,10 +14,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
-import type { FunctionName } from '../../lambdas/shared/routes';
-import { MAIL_SETTINGS, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
+import { CORS_ORIGIN_DEFAULT, CORS_ORIGIN_ENV } from '../../lambdas/shared/cors';
+import { encodeRoleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
+import { MAIL_SETTINGS, MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
@@ -43,16 +44,23 @@ export interface FunctionResources {
   readonly publicKeys: IStringParameter;
   /** The private signing key (Secrets Manager). */
   readonly signingKey: ISecret;
+  /** The key material TOTP secrets are sealed with (Secrets Manager). */
+  readonly totpKey: ISecret;
 }
 
 export interface WristbandFunctionProps {
-  readonly name: FunctionName;
+  /** Its FUNCTION_SPECS name, or the name a route added with `entry` was given. */
+  readonly name: string;
   readonly config: WristbandConfig;
   readonly resources: FunctionResources;
+  /** Default: FUNCTION_SPECS[name]. */
+  readonly spec?: FunctionSpec;
+  /** The handler file (exporting `handler`). Default: lambdas/handlers/<name>.ts. */
+  readonly entry?: string;
 }
 
 /** The handler file of a function: `lambdas/handlers/<name>.ts`. */
-export function handlerEntry(name: FunctionName): string {
+export function handlerEntry(name: string): string {
   return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
 }
 
@@ -65,6 +73,9 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   env[MAIL_SETTINGS.emailVerification.env] = config.emailVerification;
   if (config.mailFrom !== undefined) env[MAIL_SETTINGS.mailFrom.env] = config.mailFrom;
   if (config.appUrl !== undefined) env[MAIL_SETTINGS.appUrl.env] = config.appUrl;
+  env[ROLES_ENV] = encodeRoleConfig(config.roles);
+  if (config.corsOrigin !== CORS_ORIGIN_DEFAULT) env[CORS_ORIGIN_ENV] = config.corsOrigin;
+  env[MFA_REQUIRED_ROLES.env] = config.mfaRequiredRoles.join(' ');
   env[WIRING_ENV.signingKeyCacheSeconds] = String(SIGNING_KEY_CACHE_SECONDS_DEFAULT);
   env.POWERTOOLS_SERVICE_NAME = SERVICE_NAME;
   env[LOG_LEVEL.env] = config.logLevel;
@@ -78,6 +89,11 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   return env;
 }
 
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('node_modules');
+}
+
 /** `create-order` -> `CreateOrder`: construct ids, and so logical ids, that read like the handler. */
 export function pascalCase(name: string): string {
   return name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
@@ -88,15 +104,18 @@ export function removalPolicyOf(config: WristbandConfig): RemovalPolicy {
 }
 
 export class WristbandFunction extends NodejsFunction {
-  /** Its FUNCTION_SPECS / ROUTES name (`functionName` is the deployed one). */
-  readonly wristbandName: FunctionName;
+  /** Its FUNCTION_SPECS / ROUTES name, or the name its route gave it (`functionName` is the deployed one). */
+  readonly wristbandName: string;
   readonly spec: FunctionSpec;
   /** Its own role: the managed basic-execution policy would allow writing to every log group. */
   readonly executionRole: iam.Role;
   readonly functionLogGroup: LogGroup;
+  /** The handler file it was bundled from (the local stack runs the same file). */
+  readonly entryFile: string;
 
   constructor(scope: Construct, id: string, props: WristbandFunctionProps) {
-    const spec = FUNCTION_SPECS[props.name];
+    const spec = props.spec ?? FUNCTION_SPECS[props.name as keyof typeof FUNCTION_SPECS];
+    if (!spec) throw new Error(`no function spec for ${props.name}: pass one`);
     const { resources, config } = props;
     // The explicit log group replaces the deprecated logRetention custom resource.
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -108,6 +127,7 @@ export class WristbandFunction extends NodejsFunction {
       description: `wristband ${props.name}: ${spec.description}`,
     });
 
+    const entry = props.entry ?? handlerEntry(props.name);
     const environment = settingsEnvironment(config);
     // Every function gets the parameter name: the key-source config requires it even where the function never reads it.
     environment[WIRING_ENV.publicKeysParameter] = resources.publicKeys.parameterName;
@@ -118,11 +138,12 @@ export class WristbandFunction extends NodejsFunction {
       environment[WIRING_ENV.dynamoEndpoint] = '';
     }
     if (spec.signingKey || spec.rotatesKeys) environment[WIRING_ENV.signingKeySecretId] = resources.signingKey.secretArn;
+    if (spec.totpKey) environment[WIRING_ENV.totpKeySecretId] = resources.totpKey.secretArn;
     // The `stack` dimension of every metric: two wristband stacks in one account and region keep apart.
     environment[METRICS_STACK_ENV] = Stack.of(scope).stackName;
 
     super(scope, id, {
-      entry: handlerEntry(props.name),
+      entry,
       handler: 'handler',
       description: `wristband ${props.name}: ${spec.description}`,
       runtime: RUNTIME,
@@ -134,8 +155,8 @@ export class WristbandFunction extends NodejsFunction {
       environment,
       // X-Ray: the Lambda service traces every invocation; tracing.ts adds handler, DynamoDB, Secrets Manager and SSM subsegments.
       tracing: Tracing.ACTIVE,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      // wristband's own handlers bundle from this package; an app's entry from the app's lock file (NodejsFunction finds it).
+      ...(isInside(PROJECT_ROOT, entry) ? { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') } : {}),
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
@@ -154,6 +175,7 @@ export class WristbandFunction extends NodejsFunction {
     });
 
     this.wristbandName = props.name;
+    this.entryFile = entry;
     this.spec = spec;
     this.executionRole = role;
     this.functionLogGroup = logGroup;
@@ -182,6 +204,9 @@ export function policyStatements(spec: FunctionSpec, resources: FunctionResource
     statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
   }
   if (spec.sendsMail && mailFrom !== undefined) statements.push(sendMailStatement(mailFrom, Stack.of(table)));
+  if (spec.totpKey) {
+    statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resources.totpKey.secretArn] }));
+  }
   if (spec.rotatesKeys) {
     statements.push(
       new iam.PolicyStatement({

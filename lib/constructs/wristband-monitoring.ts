@@ -9,7 +9,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Operation, ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -27,6 +27,7 @@ import type { WristbandConfig } from '../config';
 import { FUNCTION_SPECS, tableActions } from '../function-specs';
 import type { WristbandApi } from './wristband-api';
 import { pascalCase, SERVICE_NAME, type WristbandFunction } from './wristband-function';
+import { functionNames } from './wristband-functions';
 
 export interface AlarmSpec {
   /** Construct id, and the alarm's name after the stack name (`Wristband-Api5xxRate`). */
@@ -133,8 +134,16 @@ export function runbookAnchor(alarm: AlarmSpec): string {
 export interface WristbandMonitoringProps {
   readonly config: WristbandConfig;
   readonly api: WristbandApi;
-  readonly functions: Readonly<Record<FunctionName, WristbandFunction>>;
+  readonly functions: Readonly<Record<FunctionName, WristbandFunction>> & Readonly<Record<string, WristbandFunction>>;
   readonly table: ITable;
+  /** The routes on the dashboard's latency graphs; default ROUTES. */
+  readonly routes?: readonly { readonly method: string; readonly path: string }[];
+}
+
+/** The demo stack's order first (ROUTES, then the system functions), then any other, as added: alarms group functions in this order. */
+function inDemoOrder<T>(items: readonly T[], rank: (item: T) => number): T[] {
+  const at = (item: T) => (rank(item) < 0 ? Number.MAX_SAFE_INTEGER : rank(item));
+  return items.map((item, i) => ({ item, i })).sort((a, b) => at(a.item) - at(b.item) || a.i - b.i).map(({ item }) => item);
 }
 
 export class WristbandMonitoring extends Construct {
@@ -187,7 +196,8 @@ export class WristbandMonitoring extends Construct {
       notify: false,
       description: `Part of ${throttles.id}: the stage throttled ${throttles.threshold} or more requests (429) in ${throttles.periodMinutes} minutes.`,
     });
-    const functionList = Object.values(functions);
+    const names = functionNames() as string[];
+    const functionList = inDemoOrder(Object.values(functions), (fn) => names.indexOf(fn.wristbandName));
     const lambdaThrottles = chunk(functionList, MAX_METRICS_PER_ALARM).map((group, index) =>
       this.alarm(
         `ThrottlesLambda${index + 1}`,
@@ -329,9 +339,12 @@ export class WristbandMonitoring extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], options: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...options });
     const byReason = (key: 'loginFailed' | 'authorizerRejected') => METRICS[key].reasons.map((reason) => this.metric(key, fiveMinutes, reason));
-    const fns = Object.values(functions);
+    const names = functionNames() as string[];
+    const fns = inDemoOrder(Object.values(functions), (fn) => names.indexOf(fn.wristbandName));
+    const routeKeys = ROUTES.map((r) => `${r.method} ${r.path}`);
+    const routes = inDemoOrder(this.props.routes ?? ROUTES, (r) => routeKeys.indexOf(`${r.method} ${r.path}`));
     const routeLatency = (statistic: string) =>
-      ROUTES.map(
+      routes.map(
         (route) =>
           new cloudwatch.Metric({
             namespace: 'AWS/ApiGateway',

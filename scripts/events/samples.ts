@@ -78,6 +78,8 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   'reset-password': { body: { token: 'sample-reset-token-from-a-mail-link-0000000', newPassword: 'a new passphrase of my own' } },
   'verify-email': { body: { token: 'sample-verify-token-from-a-mail-link-000000' } },
   'resend-verification': { body: { email: ALICE.email } },
+  'openid-configuration': {},
+  openapi: {},
   profile: { caller: ALICE },
   'create-order': { caller: ALICE, body: { items: [{ sku: 'tee-black-m', quantity: 2 }] } },
   'list-orders': { caller: ALICE, query: [['limit', '10']] },
@@ -92,6 +94,12 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   'set-user-role': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) }, body: { role: 'user' } },
   'delete-user': { caller: ADMIN, pathParameters: { id: placeholder('user-id', NEW_USER.email) } },
   'revoke-user-sessions': { caller: ADMIN, pathParameters: { id: placeholder('user-id', ALICE.email) } },
+  // A challenge comes from a POST /login of an account with TOTP; this one names none (401 invalid_token).
+  'login-mfa': { body: { challenge: 'A'.repeat(43), code: '123456' } },
+  // Stores a pending secret only: nothing changes for alice's sign-in until it is confirmed.
+  'mfa-totp-enrol': { caller: ALICE },
+  'mfa-totp-confirm': { caller: ALICE, body: { code: '123456' } },
+  'mfa-totp-disable': { caller: ALICE, body: { password: DEMO_ACCOUNTS.find((a) => a.email === ALICE.email)!.password, code: '123456' } },
 };
 
 export interface SampleEvent {

@@ -12,7 +12,7 @@ import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_RETENTION } from '.
 import { ALARMS, API_5XX_MIN_REQUESTS, runbookAnchor } from '../../lib/constructs/wristband-monitoring';
 import { InvalidTokenError, TooManyAttemptsError } from '../../lambdas/shared/errors';
 import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, type MetricSpec } from '../../lambdas/shared/metric-catalog';
-import { domain } from '../support/domain';
+import { domain, tokensOf } from '../support/domain';
 
 const page = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');
 
@@ -123,7 +123,7 @@ describe('the lock, revoke and unlock commands', () => {
     const email = 'locked-by-hand@example.com';
     const password = 'a passphrase for the lock test';
     await d.registration.register({ email, password });
-    const { refreshToken } = await d.login.login(email, password);
+    const { refreshToken } = tokensOf(await d.login.login(email, password));
     const vars: Record<string, string> = { TABLE: d.db.tableName, EMAIL: email, UNTIL: String(Math.floor(Date.now() / 1000) + 365 * 24 * 3600) };
 
     const commands = dynamoCommands(lockBlock, vars);

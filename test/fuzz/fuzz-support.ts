@@ -38,6 +38,7 @@ const EDGE_STRINGS = [
   '../../etc/passwd',
   '<script>alert(1)</script>',
   "' OR '1'='1",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile input, not a template
   '${jndi:ldap://x}',
   '{{7*7}}',
   '__proto__',
@@ -140,7 +141,7 @@ function rawJsonTexts(valid: fc.Arbitrary<Record<string, Json>>): fc.Arbitrary<s
     valid.map((v) => JSON.stringify(v).replace(/}$/, ',"nested":{"a":1,"a":2}}')),
     valid.map((v) => `\ufeff${JSON.stringify(v)}`),
     valid.map((v) => ` \n\t${JSON.stringify(v, null, 2)}\n `),
-    fc.constantFrom('{"items":[{"sku":"a","quantity":1e400}]}', '{"quantity":-0}', '{"limit":1e-400}', '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}', '[' + '{},'.repeat(3000) + '{}]'),
+    fc.constantFrom('{"items":[{"sku":"a","quantity":1e400}]}', '{"quantity":-0}', '{"limit":1e-400}', `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`, `[${'{},'.repeat(3000)}{}]`),
     fc.constantFrom('{', '{"a":}', "{'a':1}", '{"a":1,}', 'undefined', 'NaN', '', ' ', '\u0000', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '"just a string"', '42', 'null', 'true', '[]'),
   );
 }

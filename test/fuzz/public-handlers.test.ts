@@ -169,8 +169,8 @@ describe('register never accepts a body that means two things or hides what it s
   /** Where a body goes wrong, and the answer the contract gives for it. */
   const broken = fc.oneof(
     // A member twice: the second with whitespace, \u escapes, or both.
-    fc.tuple(valid, fc.constantFrom('email', 'password', 'name'), fc.boolean(), fc.constantFrom('', ' ', '\n\t')).map(([v, key, escape, ws]) => {
-      const spelt = escape ? Array.from(key, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : key;
+    fc.tuple(valid, fc.constantFrom('email', 'password', 'name'), fc.boolean(), fc.constantFrom('', ' ', '\n\t')).map(([v, key, escaped, ws]) => {
+      const spelt = escaped ? Array.from(key, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('') : key;
       return { body: JSON.stringify(v).replace(/}$/, `,${ws}"${spelt}"${ws}:${ws}"x"}`), isBase64Encoded: false, headers: json, code: 'validation_error' };
     }),
     // A charset other than UTF-8, in any case, quoted or not.

@@ -1,7 +1,8 @@
 /**
- * The one test that really bundles: every function through local esbuild,
- * as `cdk synth` does, and then every bundle imported as ESM by plain Node
- * (no jest, no transform), to prove the CommonJS dependencies load.
+ * The one test that reads real bundles: every function through local
+ * esbuild, as `cdk synth` does (the run's shared assembly,
+ * test/support/cdk-out.ts), and then every bundle imported as ESM by plain
+ * Node (no jest, no transform), to prove the CommonJS dependencies load.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,26 +11,29 @@ import { join } from 'node:path';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/wristband-function';
 import { functionNames } from '../../lib/constructs/wristband-functions';
 import type { FunctionName } from '../../lambdas/shared/routes';
-import { functionLogicalId, synth, type Synthesized } from './synth';
+import { lambdaFunctions, readTemplate } from '../../scripts/invoke/template';
+import { sharedCdkOut } from '../support/cdk-out';
 
-jest.setTimeout(180_000);
+jest.setTimeout(600_000);
 
 describe('bundling', () => {
-  let outdir: string;
-  let synthesized: Synthesized;
+  let scratch: string;
+  const assets = new Map<FunctionName, string>();
   const bundleOf = (name: FunctionName) => {
-    const fn = synthesized.template.findResources('AWS::Lambda::Function')[functionLogicalId(synthesized.stack, name)]!;
-    const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
-    return join(outdir, `asset.${hash}`);
+    const dir = assets.get(name);
+    if (!dir) throw new Error(`no asset for ${name} in the synthesized template`);
+    return dir;
   };
 
   beforeAll(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'wristband-synth-'));
-    synthesized = synth({ bundle: true, outdir });
-    synthesized.app.synth();
+    scratch = mkdtempSync(join(tmpdir(), 'wristband-bundling-'));
+    const { templatePath } = sharedCdkOut();
+    for (const fn of lambdaFunctions(readTemplate(templatePath), templatePath)) {
+      if (fn.name && fn.assetDir) assets.set(fn.name, fn.assetDir);
+    }
   });
 
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('writes a minified ESM handler with a source map for every function', () => {
     for (const name of functionNames()) {
@@ -48,7 +52,7 @@ describe('bundling', () => {
 
   it('loads every bundle as ESM on plain Node, and the bundled dependencies run', () => {
     const bundles = Object.fromEntries(functionNames().map((name) => [name, join(bundleOf(name), 'index.mjs')]));
-    const script = join(outdir, 'load-bundles.mjs');
+    const script = join(scratch, 'load-bundles.mjs');
     writeFileSync(
       script,
       `

@@ -22,6 +22,7 @@ describe('IAM boundaries', () => {
   const indexArn = resolved(stack, `${stack.table.table.tableArn}/index/${TABLE.usersIndex.name}`);
   const parameterArn = resolved(stack, stack.signingKeys.publicKeys.parameterArn);
   const secretArn = resolved(stack, stack.signingKeys.secret.secretArn);
+  const totpKeyArn = resolved(stack, stack.signingKeys.totpKey.secretArn);
 
   function expected(name: FunctionName): Set<string> {
     const spec = FUNCTION_SPECS[name];
@@ -36,6 +37,7 @@ describe('IAM boundaries', () => {
     if (spec.index) out.push(grant('dynamodb:Query', indexArn));
     if (spec.publicKeys) out.push(grant('ssm:GetParameter', parameterArn));
     if (spec.signingKey) out.push(grant('secretsmanager:GetSecretValue', secretArn));
+    if (spec.totpKey) out.push(grant('secretsmanager:GetSecretValue', totpKeyArn));
     if (spec.rotatesKeys) {
       for (const action of ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage']) {
         out.push(grant(`secretsmanager:${action}`, secretArn));
@@ -70,10 +72,16 @@ describe('IAM boundaries', () => {
     expect(actions.filter((a) => !a!.startsWith('logs:') && !a!.startsWith('xray:'))).toEqual(['ssm:GetParameter']);
   });
 
-  it('lets only login, refresh, change-password and rotate-keys read the signing key', () => {
+  it('lets only login, login-mfa, refresh, change-password and rotate-keys read the signing key', () => {
     const readers = names.filter((name) => permissions(name).has(grant('secretsmanager:GetSecretValue', secretArn)));
 
-    expect(readers.sort()).toEqual(['change-password', 'login', 'refresh', 'rotate-keys']);
+    expect(readers.sort()).toEqual(['change-password', 'login', 'login-mfa', 'refresh', 'rotate-keys']);
+  });
+
+  it('lets only the four second-factor functions read the TOTP key', () => {
+    const readers = names.filter((name) => permissions(name).has(grant('secretsmanager:GetSecretValue', totpKeyArn)));
+
+    expect(readers.sort()).toEqual(['login-mfa', 'mfa-totp-confirm', 'mfa-totp-disable', 'mfa-totp-enrol']);
   });
 
   it('lets only rotate-keys write the secret or the public key parameter', () => {
@@ -127,6 +135,8 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     resetToken: `RESET#${'cd'.repeat(32)}`,
     verifyToken: `VERIFY#${'ef'.repeat(32)}`,
     mailQuota: 'MAILQ#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
+    totp: 'TOTP#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
+    mfaChallenge: `MFACH#${'ab'.repeat(32)}`,
   };
   const allows = (name: FunctionName, action: string, ...leadingKeys: string[]) =>
     statementsAllow(statements(name), { action, resource: tableArn, leadingKeys });
@@ -158,17 +168,31 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     const readers = names.filter((name) => TABLE_ACTIONS.some((action) => allows(name, action, SAMPLE_KEYS.account)));
 
     expect(readers.sort()).toEqual([
-      'change-password', 'create-order', 'delete-profile', 'delete-user', 'forgot-password', 'list-users', 'login', 'profile', 'refresh', 'register',
-      'resend-verification', 'reset-password', 'revoke-user-sessions', 'set-user-role', 'verify-email',
+      'change-password', 'create-order', 'delete-profile', 'delete-user', 'forgot-password', 'list-users', 'login', 'login-mfa',
+      'mfa-totp-confirm', 'mfa-totp-disable', 'mfa-totp-enrol', 'profile', 'refresh', 'register', 'resend-verification', 'reset-password',
+      'revoke-user-sessions', 'set-user-role', 'verify-email',
     ]);
   });
 
-  it('lets only register, set-user-role, delete-user, change-password, delete-profile, reset-password and verify-email write account items', () => {
+  it('lets only the second-factor functions touch TOTP items (sealed secrets, recovery hashes), and user deletion remove them', () => {
+    const touching = names.filter((name) => TABLE_ACTIONS.some((action) => allows(name, action, SAMPLE_KEYS.totp)));
+    const readers = names.filter((name) => (['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const).some((action) => allows(name, action, SAMPLE_KEYS.totp)));
+
+    expect(touching.sort()).toEqual(['delete-profile', 'delete-user', 'login-mfa', 'mfa-totp-confirm', 'mfa-totp-disable', 'mfa-totp-enrol']);
+    expect(readers.sort()).toEqual(['login-mfa', 'mfa-totp-confirm', 'mfa-totp-disable']);
+    // Login only writes a challenge; it never reads a TOTP item or a challenge.
+    expect(allows('login', 'dynamodb:PutItem', SAMPLE_KEYS.mfaChallenge)).toBe(true);
+    expect(allows('login', 'dynamodb:GetItem', SAMPLE_KEYS.mfaChallenge)).toBe(false);
+  });
+
+  it('lets only register, set-user-role, delete-user, change-password, delete-profile, the TOTP flag (confirm, disable), reset-password and verify-email write account items', () => {
     const writers = names.filter((name) =>
       (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const).some((action) => allows(name, action, SAMPLE_KEYS.account)),
     );
 
-    expect(writers.sort()).toEqual(['change-password', 'delete-profile', 'delete-user', 'register', 'reset-password', 'set-user-role', 'verify-email']);
+    expect(writers.sort()).toEqual([
+      'change-password', 'delete-profile', 'delete-user', 'mfa-totp-confirm', 'mfa-totp-disable', 'register', 'reset-password', 'set-user-role', 'verify-email',
+    ]);
   });
 
   it('lets only forgot-password write reset tokens and only reset-password read or spend them', () => {

@@ -3,12 +3,13 @@
  * feature flags from cdk.json), without bundling unless asked: bundling
  * fifteen functions is what makes a synth slow, and only one test needs it.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, resolveConfig, type ResolveConfigOptions, type WristbandConfigProps } from '../../lib/config';
-import { buildWristband, type WristbandStack } from '../../lib/wristband-stack';
+import type { WristbandStack } from '../../lib/wristband-stack';
+import { buildDemo } from '../../bin/demo';
 import type { FunctionName } from '../../lambdas/shared/routes';
 import type { TableStatement } from '../../lib/table-grants';
 
@@ -36,7 +37,7 @@ export function synth(options: SynthOptions = {}): Synthesized {
     ...(options.outdir ? { outdir: options.outdir } : {}),
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': options.bundle ? ['**'] : [], ...options.context },
   });
-  const stack = buildWristband(app, { props: options.props });
+  const stack = buildDemo(app, { props: options.props });
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -27,6 +27,8 @@ describe('the table layout', () => {
     ['order', keys.orderPartition(ID)],
     ['lockout', keys.lockout('someone@example.com').pk],
     ['refreshToken', keys.refreshToken('ab'.repeat(32)).pk],
+    ['totp', keys.totp(ID).pk],
+    ['mfaChallenge', keys.mfaChallenge('ab'.repeat(32)).pk],
   ];
 
   it('gives every item type a partition prefix that starts no other', () => {

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract (../shared/api-contract.md), route by route and error by
+ * The HTTP contract (docs/api.md), route by route and error by
  * error, against the real local stack over HTTP: dynalite, file keys, the
  * same handlers and the same authorizer the stack deploys.
  */
@@ -9,13 +9,16 @@ import { FileKeyStore } from '../../lambdas/keys/key-store';
 import { ROUTES } from '../../lambdas/shared/routes';
 import { ADMIN, ALICE, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 import type { Api } from '../support/http-client';
+import { loadOpenApi, openApiProblems, recording, type Exchange } from '../support/openapi-check';
 
 let running: RunningStack;
 let api: Api;
+/** Every request of this file and its answer, checked against docs/openapi.json by the last test. */
+const exchanges: Exchange[] = [];
 
 beforeAll(async () => {
   running = await startTestStack();
-  api = running.api;
+  api = recording(running.api, exchanges);
 });
 
 afterAll(async () => {
@@ -88,7 +91,7 @@ describe('POST /register', () => {
     ['email not a string', { email: 42, password: 'correct-horse-battery-staple' }, 'email'],
     ['password too short', { email: 'short@example.com', password: 'short-pass' }, 'password'],
     ['password of one typed character that NFKC expands to 18 (U+FDFA)', { email: 'ligature@example.com', password: '\uFDFA' }, 'password'],
-    ['password of 11 typed characters that NFKC makes 18 (ligatures such as U+FB00 ff)', { email: 'ff@example.com', password: '\uFB00'.repeat(6) + 'q7#\uFB01k' }, 'password'],
+    ['password of 11 typed characters that NFKC makes 18 (ligatures such as U+FB00 ff)', { email: 'ff@example.com', password: `${'\uFB00'.repeat(6)}q7#\uFB01k` }, 'password'],
     ['password over 72 bytes', { email: 'long@example.com', password: 'é'.repeat(37) }, 'password'],
     ['common password', { email: 'common@example.com', password: 'passwordpassword' }, 'password'],
     ['common password in another case', { email: 'common2@example.com', password: 'QAZWSXEDCRFVTGB' }, 'password'],
@@ -204,7 +207,8 @@ describe('POST /login', () => {
     const header = decodeProtectedHeader(response.json.accessToken);
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = JSON.parse(Buffer.from(response.json.accessToken.split('.')[1], 'base64url').toString());
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
+    expect(claims.amr).toEqual(['pwd']);
     // Alice is a demo account: verified.
     expect(claims.email_verified).toBe(true);
     expect(claims.exp - claims.iat).toBe(900);
@@ -625,5 +629,37 @@ describe('the gateway itself', () => {
       expect(response.headers.get('access-control-allow-methods')).toContain(route.method);
       expect(response.headers.get('access-control-allow-headers')).toContain('Authorization');
     }
+  });
+});
+
+describe('GET /openapi.json and GET /.well-known/openid-configuration', () => {
+  it('serves the OpenAPI 3.1 document, the same as docs/openapi.json', async () => {
+    const response = await api('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.json).toEqual(loadOpenApi());
+    expect(response.json.openapi).toBe('3.1.0');
+  });
+
+  it('serves discovery metadata: the tokens\' issuer, this API\'s JWKS URL and ES256', async () => {
+    const response = await api('GET', '/.well-known/openid-configuration');
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual(
+      expect.objectContaining({
+        issuer: 'wristband',
+        jwks_uri: `${running.stack.url}/.well-known/jwks.json`,
+        id_token_signing_alg_values_supported: ['ES256'],
+        subject_types_supported: ['public'],
+      }),
+    );
+    expect((await api('GET', new URL(response.json.jwks_uri).pathname)).json.keys.length).toBeGreaterThan(0);
+  });
+});
+
+// Last: it reads what every test above sent and got.
+describe('the OpenAPI document', () => {
+  it('describes every request this file made and every answer it got (status, body schema)', () => {
+    expect(exchanges.length).toBeGreaterThan(100);
+    expect(openApiProblems(loadOpenApi(), exchanges)).toEqual([]);
   });
 });

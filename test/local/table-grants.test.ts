@@ -13,6 +13,7 @@ import type { FunctionName } from '../../lambdas/shared/routes';
 import { keyOf } from '../../lambdas/shared/dynamo';
 import { asFunction } from '../../local/table-grants';
 import { context, proxyEvent, withCaller } from '../support/events';
+import { codeAt, stepAt } from '../../lambdas/domain/totp';
 import { ADMIN, ALICE, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 import { LINK_PARAMETERS } from '../../lambdas/domain/recovery';
 import { outbox, tokenIn } from '../support/outbox';
@@ -84,10 +85,22 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
     ok(await api('DELETE', `/api/users/${created.json.user.id}/sessions`, { token: admin.accessToken }), 204);
     ok(await api('DELETE', `/api/users/${created.json.user.id}`, { token: admin.accessToken }), 204);
 
-    // A user deleting their own account (a wrong password first), with a session and an order to cascade over.
+    // A user deleting their own account (a wrong password first), with a session, an order and TOTP to cascade over.
     const own = { email: uniqueEmail('grants-own'), password: strongPassword() };
     ok(await api('POST', '/register', { body: own }), 201);
     const ownSession = await login(api, own.email, own.password);
+    // TOTP: enrol, confirm, sign in with a wrong code then a right one, turn it off, enrol again (the delete removes it).
+    const totp = async () => {
+      const { secret } = (await api('POST', '/api/mfa/totp', { token: ownSession.accessToken })).json as { secret: string };
+      ok(await api('POST', '/api/mfa/totp/confirm', { token: ownSession.accessToken, body: { code: codeAt(secret, stepAt(Date.now()) - 1) } }), 200);
+      return secret;
+    };
+    const secret = await totp();
+    const challenge = (await api('POST', '/login', { body: own })).json.challenge as string;
+    ok(await api('POST', '/login/mfa', { body: { challenge, code: codeAt(secret, stepAt(Date.now()) + 5) } }), 401);
+    ok(await api('POST', '/login/mfa', { body: { challenge, code: codeAt(secret, stepAt(Date.now())) } }), 200);
+    ok(await api('DELETE', '/api/mfa/totp', { token: ownSession.accessToken, body: { password: own.password, code: codeAt(secret, stepAt(Date.now()) + 1) } }), 204);
+    await totp();
     ok(await api('POST', '/api/orders', { token: ownSession.accessToken, body: { items: [{ sku: 'c', quantity: 1 }] } }), 201);
     ok(await api('DELETE', '/api/profile', { token: ownSession.accessToken, body: { password: `${own.password}-wrong` } }), 401);
     ok(await api('DELETE', '/api/profile', { token: ownSession.accessToken, body: { password: own.password } }), 204);

@@ -19,7 +19,7 @@ import { FileKeyStore } from '../../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../../lambdas/keys/local-keys';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { createTestTable, dynaliteEndpoint } from '../support/environment';
-import { TOKEN_CONFIG } from '../support/domain';
+import { TOKEN_CONFIG, tokensOf } from '../support/domain';
 import type { Db } from '../../lambdas/shared/dynamo';
 
 const ROOT = join(__dirname, '..', '..');
@@ -58,7 +58,7 @@ it('creates an admin from a password on stdin, who can then log in as admin', as
   const dir = join(mkdtempSync(join(tmpdir(), 'wristband-admin-')), 'keys');
   await ensureLocalKeys(dir);
   const login = new Login(db, new PasswordHasher(4), new Lockout(db, { maxAttempts: 5, lockoutSeconds: 900 }), new Sessions(new RefreshTokens(db, TOKEN_CONFIG), new AccessTokenIssuer(new FileKeyStore(dir), TOKEN_CONFIG, 300)));
-  const pair = await login.login('root@example.com', password);
+  const pair = tokensOf(await login.login('root@example.com', password));
   const claims = JSON.parse(Buffer.from(pair.accessToken.split('.')[1] as string, 'base64url').toString());
   expect(claims.role).toBe('admin');
 }, 30_000);

@@ -25,6 +25,7 @@ import { FakeSecrets } from '../lambdas/keys/fake-secrets';
 import { ADMIN, ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';
 import { synthesizedTemplate, type SynthesizedTemplate } from './synthesized';
 import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../../lambdas/domain/recovery';
+import { loadOpenApi } from '../support/openapi-check';
 
 jest.setTimeout(240_000);
 const run = promisify(execFile);
@@ -96,6 +97,9 @@ const EXPECTED: Record<string, Check> = {
     expect(http(r, l)).toMatchObject({ status: 200, body: served.json });
     expect(served.json.keys.length).toBeGreaterThan(0);
   },
+  'openid-configuration.json': (r, l) =>
+    expect(http(r, l)).toMatchObject({ status: 200, body: { issuer: 'wristband', jwks_uri: expect.stringMatching(/\/\.well-known\/jwks\.json$/), id_token_signing_alg_values_supported: ['ES256'] } }),
+  'openapi.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: loadOpenApi() }),
   'profile.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { user: { ...user(ALICE.email, 'user'), id: ids.alice } } }),
   'create-order.json': (r, l) =>
     expect(http(r, l)).toMatchObject({ status: 201, body: { order: { id: expect.any(String), userId: ids.alice, items: [{ sku: 'tee-black-m', quantity: 2 }] } } }),
@@ -110,6 +114,11 @@ const EXPECTED: Record<string, Check> = {
     expect(status).toBe(200);
     expect(body.sessions[0]).toMatchObject({ id: expect.any(String), createdAt: expect.any(String), lastUsedAt: expect.any(String) });
   },
+  // The sample challenge names none; enrolment stores a pending secret, whose code the sample cannot know (401); nothing to turn off (404).
+  'login-mfa.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_token' } }),
+  'mfa-totp-enrol.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { secret: expect.any(String), otpauthUri: expect.stringMatching(/^otpauth:\/\/totp\//) } }),
+  'mfa-totp-confirm.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_credentials' } }),
+  'mfa-totp-disable.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'revoke-session.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'revoke-all-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
   'revoke-user-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),

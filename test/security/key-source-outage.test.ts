@@ -29,7 +29,7 @@ const SOMEONE = '3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11';
 
 let env: TestEnvironment;
 let valid: string;
-let servers: Server[] = [];
+const servers: Server[] = [];
 
 beforeAll(async () => {
   env = await setUpEnvironment();

@@ -4,7 +4,7 @@ import { Orders } from '../../lambdas/domain/orders';
 import { PasswordHasher } from '../../lambdas/domain/passwords';
 import { RefreshTokens } from '../../lambdas/domain/refresh-tokens';
 import { Registration } from '../../lambdas/domain/registration';
-import { Login, Sessions } from '../../lambdas/domain/sessions';
+import { Login, Sessions, type MfaRequired, type TokenPair } from '../../lambdas/domain/sessions';
 import { Users } from '../../lambdas/domain/users';
 import { FileKeyStore } from '../../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../../lambdas/keys/local-keys';
@@ -48,4 +48,10 @@ export async function domain(options: { maxAttempts?: number; lockoutSeconds?: n
   const login = new Login(db, hasher, lockout, sessions);
   const orders = new Orders(db, users, clock.now);
   return { db, clock, keysDir, hasher, users, registration, lockout, refreshTokens, sessions, login, orders };
+}
+
+/** The token pair of a login that needed no second factor (fails the test otherwise). */
+export function tokensOf(result: TokenPair | MfaRequired): TokenPair {
+  if ('mfaRequired' in result) throw new Error('expected a token pair, got an MFA challenge');
+  return result;
 }

@@ -14,11 +14,12 @@ export interface RunningStack {
   readonly dataDir: string;
 }
 
-export async function startTestStack(env: Record<string, string> = {}, dataDir?: string): Promise<RunningStack> {
+/** `port`: 0 picks a free one; a fixed one lets a test name the stack's URL in its settings (an issuer URL). */
+export async function startTestStack(env: Record<string, string> = {}, dataDir?: string, port = 0): Promise<RunningStack> {
   Object.assign(process.env, { BCRYPT_COST: '4', ...env });
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'wristband-local-'));
   const { startLocalStack } = await import('../../local/stack');
-  const stack = await startLocalStack({ dataDir: dir, port: 0 });
+  const stack = await startLocalStack({ dataDir: dir, port });
   return { stack, api: client(stack.url), dataDir: dir };
 }
 

@@ -18,7 +18,7 @@ export function rawRequest(baseUrl: string, method: string, path: string, header
   const list = headers.some(([name]) => name.toLowerCase() === 'host') ? headers : [['Host', url.host] as const, ...headers];
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method, path: `${url.pathname}${url.search}`, headers: list.flatMap(([name, value]) => [name, value]) },
+      { host: url.hostname, port: url.port, method, path: `${url.pathname}${url.search}`, headers: list.flat() },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

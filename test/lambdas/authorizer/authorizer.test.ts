@@ -76,7 +76,7 @@ describe('the handler', () => {
     const token = await issue('user');
     const result = await handler(event(token));
     expect(result.principalId).toBe('sub-of-user');
-    expect(result.context).toEqual({ sub: 'sub-of-user', role: 'user', jti: expect.any(String), exp: expect.stringMatching(/^\d+$/) });
+    expect(result.context).toEqual({ sub: 'sub-of-user', role: 'user', jti: expect.any(String), exp: expect.stringMatching(/^\d+$/), amr: '["pwd"]' });
     // Values API Gateway accepts in a context: strings, numbers, booleans only.
     for (const value of Object.values(result.context ?? {})) expect(['string', 'number', 'boolean']).toContain(typeof value);
   });

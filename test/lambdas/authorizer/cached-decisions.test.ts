@@ -62,6 +62,15 @@ describe('cached decisions', () => {
     expect(authorizer.verified.size).toBe(1);
   });
 
+  it('caches the first token after a cold start: loading the keys for it withdraws nothing', async () => {
+    const token = await tokenFrom(a);
+
+    await authorizer.handler(event(token));
+
+    expect(source.loads).toBe(1);
+    expect(authorizer.verified.size).toBe(1);
+  });
+
   it('hands out a policy the caller may change without changing the next one', async () => {
     const token = await tokenFrom(a);
     const first = await authorizer.handler(event(token));

@@ -41,6 +41,30 @@ describe('policyFor', () => {
     expect(resources('user', `${stage('api0')}/GET/api/profile`).every((r) => r.startsWith(`${stage('api0')}/`))).toBe(true);
   });
 
+  it('with MFA required for admin, leaves the admin routes out of an admin token without otp, keeps the user routes, and never serves one list for the other', () => {
+    const arn = `${stage('mfa123')}/GET/api/profile`;
+    const listOf = (amr: string[] | undefined) => (policyFor({ ...claims('admin'), ...(amr ? { amr } : {}) }, arn, ['admin']).policyDocument.Statement[0] as { Resource: string[] }).Resource;
+    const withOtp = listOf(['pwd', 'otp']);
+    const passwordOnly = listOf(['pwd']);
+    const withOtpAgain = listOf(['pwd', 'otp']);
+    const noClaim = listOf(undefined);
+
+    expect(withOtp.some((r) => r.endsWith('/GET/api/admin'))).toBe(true);
+    expect(passwordOnly.some((r) => r.includes('/api/admin') || r.includes('/api/users'))).toBe(false);
+    expect(passwordOnly.some((r) => r.endsWith('/POST/api/mfa/totp'))).toBe(true);
+    expect(passwordOnly).toEqual(resources('user', arn));
+    expect(withOtpAgain).toEqual(withOtp);
+    expect(noClaim).toEqual(passwordOnly);
+    // Without the setting, amr changes nothing.
+    expect((policyFor({ ...claims('admin'), amr: ['pwd'] }, arn).policyDocument.Statement[0] as { Resource: string[] }).Resource).toEqual(withOtp);
+  });
+
+  it('hands API Gateway a context of strings: sub, role, jti, exp and amr', () => {
+    expect(policyFor({ ...claims('admin', 'sub-9'), amr: ['pwd', 'otp'] }, `${stage('abc123')}/GET/api/admin`).context).toEqual({
+      sub: 'sub-9', role: 'admin', jti: 'j', exp: '1750000900', amr: '["pwd","otp"]',
+    });
+  });
+
   it('hands API Gateway a context of strings: sub, role, jti and exp', () => {
     expect(policyFor(claims('admin', 'sub-9'), `${stage('abc123')}/GET/api/admin`)).toMatchObject({
       principalId: 'sub-9',

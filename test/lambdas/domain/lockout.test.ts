@@ -40,6 +40,20 @@ it('lifts a lock after LOCKOUT_SECONDS, says how long is left, and counts afresh
   expect(await failures(env, 'lock@example.com')).toBe(1);
 });
 
+it('lifts a lock exactly LOCKOUT_SECONDS after the last attempt, to the second', async () => {
+  const env = await domain({ maxAttempts: 2, lockoutSeconds: 100 });
+  await env.registration.register({ email: 'edge@example.com', password: PASSWORD });
+  // Attempts on a whole second, so the window ends on one too (windows are counted in whole seconds).
+  env.clock.advance(1000 - (env.clock.now() % 1000));
+  for (let i = 0; i < 2; i++) await expect(env.login.login('edge@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  env.clock.advance(99_999);
+  const locked = await env.login.login('edge@example.com', PASSWORD).catch((e: unknown) => e);
+  expect(locked).toBeInstanceOf(TooManyAttemptsError);
+  expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(1);
+  env.clock.advance(1);
+  await expect(env.login.login('edge@example.com', PASSWORD)).resolves.toBeDefined();
+});
+
 it('a success gives back only its own attempt: failures of the window keep counting until it lapses', async () => {
   const env = await domain({ maxAttempts: 3, lockoutSeconds: 60 });
   await env.registration.register({ email: 'forgive@example.com', password: PASSWORD });

@@ -7,7 +7,7 @@ import { PasswordCheck } from '../../../lambdas/domain/session-controls';
 import { getN, isDependencyFailure, keyOf } from '../../../lambdas/shared/dynamo';
 import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, ServiceUnavailableError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
 import { keys } from '../../../lambdas/shared/table-schema';
-import { domain } from '../../support/domain';
+import { domain, tokensOf } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
 
@@ -30,7 +30,7 @@ it('50 concurrent registrations of one email create exactly one user', async () 
 it('20 concurrent refreshes with one token, reuse interval 0: exactly one succeeds', async () => {
   const { registration, login, sessions } = await domain({ reuseIntervalSeconds: 0 });
   await registration.register({ email: 'refresh@example.com', password: PASSWORD });
-  const pair = await login.login('refresh@example.com', PASSWORD);
+  const pair = tokensOf(await login.login('refresh@example.com', PASSWORD));
   const results = await Promise.allSettled(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
   const ok = results.filter((r) => r.status === 'fulfilled');
   expect(ok).toHaveLength(1);
@@ -40,7 +40,7 @@ it('20 concurrent refreshes with one token, reuse interval 0: exactly one succee
 it('20 concurrent refreshes with one token within the reuse interval: all succeed, with one and the same successor', async () => {
   const { registration, login, sessions } = await domain();
   await registration.register({ email: 'refresh@example.com', password: PASSWORD });
-  const pair = await login.login('refresh@example.com', PASSWORD);
+  const pair = tokensOf(await login.login('refresh@example.com', PASSWORD));
   const results = await Promise.all(Array.from({ length: 20 }, () => sessions.refresh(pair.refreshToken)));
   expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
   await expect(sessions.refresh(results[0]!.refreshToken)).resolves.toEqual(expect.objectContaining({ tokenType: 'Bearer' }));
@@ -152,4 +152,22 @@ it('the conditional write alone keeps an email unique when every racer passed th
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(EmailTakenError);
   expect((await users.list({ limit: 100 })).users).toHaveLength(1);
+});
+
+it('40 concurrent wrong passwords the moment a lock lapses: a new window, and again at most LOGIN_MAX_ATTEMPTS checks', async () => {
+  // Every racer sees the old window over, so all of them try to start the new one: one does, the rest must count in it.
+  const { registration, login, hasher, clock } = await domain({ maxAttempts: 5, lockoutSeconds: 60 });
+  await registration.register({ email: 'lapse@example.com', password: PASSWORD });
+  for (let i = 0; i < 5; i++) await expect(login.login('lapse@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await expect(login.login('lapse@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+  clock.advance(61_000);
+  const verify = jest.spyOn(hasher, 'verify');
+  const results = await Promise.allSettled(Array.from({ length: 40 }, () => login.login('lapse@example.com', 'wrong-password-here')));
+  const reasons = results.map((r) => (r as PromiseRejectedResult).reason);
+  expect(reasons.filter((e) => !(e instanceof InvalidCredentialsError) && !(e instanceof TooManyAttemptsError) && !dependencyFailure(e)).map(String)).toEqual([]);
+  const checked = reasons.filter((e) => e instanceof InvalidCredentialsError).length;
+  expect(verify).toHaveBeenCalledTimes(checked);
+  expect(checked).toBeGreaterThan(0);
+  expect(checked).toBeLessThanOrEqual(5);
+  await expect(login.login('lapse@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
 });

@@ -13,13 +13,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { functionNames } from '../../../lib/constructs/wristband-functions';
 import { LOCAL_KEY_FILES } from '../../../lambdas/keys/key-store';
+import { LOCAL_TOTP_KEY_FILE } from '../../../lambdas/keys/totp-key';
+import { codeAt, stepAt } from '../../../lambdas/domain/totp';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import type { FunctionName } from '../../../lambdas/shared/routes';
 import { Users } from '../../../lambdas/domain/users';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller } from '../../support/events';
-import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture } from '../shared/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
@@ -104,6 +106,8 @@ describe('every function, fed secrets at DEBUG', () => {
     expect((await call('reset-password', post({ token: FORGED_RESET, newPassword: 'another brand new passphrase 7' }))).statusCode).toBe(401);
     expect((await call('verify-email', post({ token: FORGED_VERIFY }))).statusCode).toBe(401);
     expect((await call('resend-verification', post({ email: EMAIL }))).statusCode).toBe(202);
+    expect((await call('openid-configuration', proxyEvent())).statusCode).toBe(200);
+    expect((await call('openapi', proxyEvent())).statusCode).toBe(200);
     expect((await call('profile', asUser(proxyEvent()))).statusCode).toBe(200);
     expect((await call('create-order', asUser(post({ items: [{ sku: 'secret-sku', quantity: 1 }] })))).statusCode).toBe(201);
     expect((await call('list-orders', asUser(proxyEvent()))).statusCode).toBe(200);
@@ -121,6 +125,22 @@ describe('every function, fed secrets at DEBUG', () => {
     const changed = await call('change-password', asUser(post({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, { 'User-Agent': 'secret-free client' })));
     expect(changed.statusCode).toBe(200);
     secrets.set('refresh token after password change', (JSON.parse(changed.body) as { refreshToken: string }).refreshToken);
+
+    // TOTP: enrol, confirm, a challenge, a wrong and a right code, a recovery code, turning it off.
+    const enrolled = JSON.parse((await call('mfa-totp-enrol', asUser(post(undefined)))).body) as { secret: string; otpauthUri: string };
+    secrets.set('totp secret', enrolled.secret).set('totp key material', readFileSync(join(env.keysDir, LOCAL_TOTP_KEY_FILE), 'utf8'));
+    const confirmed = await call('mfa-totp-confirm', asUser(post({ code: codeAt(enrolled.secret, stepAt(Date.now()) - 1) })));
+    expect(confirmed.statusCode).toBe(200);
+    const recoveryCodes = (JSON.parse(confirmed.body) as { recoveryCodes: string[] }).recoveryCodes;
+    for (const [i, code] of recoveryCodes.entries()) secrets.set(`recovery code ${i}`, code);
+    const challengeOf = async () => (JSON.parse((await call('login', post({ email: EMAIL, password: NEW_PASSWORD }))).body) as { challenge: string }).challenge;
+    const challenge = await challengeOf();
+    secrets.set('mfa challenge', challenge).set('mfa challenge hash', sha256(challenge));
+    expect((await call('login-mfa', post({ challenge, code: codeAt(enrolled.secret, stepAt(Date.now()) + 5) }))).statusCode).toBe(401);
+    expect((await call('login-mfa', post({ challenge, code: codeAt(enrolled.secret, stepAt(Date.now())) }))).statusCode).toBe(200);
+    expect((await call('login-mfa', post({ challenge: await challengeOf(), recoveryCode: recoveryCodes[0] }))).statusCode).toBe(200);
+    const off = { ...post({ password: NEW_PASSWORD, code: codeAt(enrolled.secret, stepAt(Date.now()) + 1) }), httpMethod: 'DELETE' };
+    expect((await call('mfa-totp-disable', asUser(off))).statusCode).toBe(204);
     expect((await call('revoke-all-sessions', asUser(post(undefined)))).statusCode).toBe(204);
     expect((await call('revoke-user-sessions', asAdmin({ ...proxyEvent({ httpMethod: 'DELETE' }), ...user(`/api/users/${userId}/sessions`) }))).statusCode).toBe(204);
     expect((await call('delete-profile', asUser({ ...post({ password: WRONG_PASSWORD }), httpMethod: 'DELETE' }))).statusCode).toBe(401);

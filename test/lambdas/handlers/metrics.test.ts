@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-catalog';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
-import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture, type EmfPoint } from '../shared/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;

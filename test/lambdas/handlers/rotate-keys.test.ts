@@ -6,7 +6,7 @@
 import type { handler as RotateHandler } from '../../../lambdas/handlers/rotate-keys';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import { ConfigError } from '../../../lambdas/shared/config';
-import { FAKE_SECRET_ARN, FakeSecrets, ROTATION_STEPS, serveFakeAwsKeys } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, type FakeSecrets, ROTATION_STEPS, serveFakeAwsKeys } from '../keys/fake-secrets';
 
 const STEPS = ROTATION_STEPS;
 const SECRET_ARN = FAKE_SECRET_ARN;

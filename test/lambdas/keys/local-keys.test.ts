@@ -25,7 +25,7 @@ beforeEach(() => {
   dir = join(root, `case-${counter}`, 'keys');
 });
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const readJson = (name: string): unknown => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
 describe('ensureLocalKeys', () => {
@@ -110,7 +110,7 @@ describe('ensureLocalKeys', () => {
     // Assess
     const file = join(dir, LOCAL_KEY_FILES.publicKeys);
     expect(notices).toEqual([
-      expect.stringMatching(new RegExp(`^${escape(file)} could not be read \\(.+\\): moved it to ${escape(file)}\\.unreadable-${T0 + 60}$`)),
+      expect.stringMatching(new RegExp(`^${escapeRegExp(file)} could not be read \\(.+\\): moved it to ${escapeRegExp(file)}\\.unreadable-${T0 + 60}$`)),
       `${file} was replaced: wrote a new one with the current signing key (${key.kid}) only; tokens signed by earlier keys no longer verify`,
     ]);
     expect((await new FileKeyStore(dir).loadPublicKeys()).keys.map((k) => k.jwk.kid)).toEqual([key.kid]);

@@ -17,7 +17,7 @@ const claims = { sub: 'user-1', role: 'admin', jti: 'jti-1', iat: exp - 900, exp
 it('encodes every value as a string, which API Gateway passes unchanged', () => {
   const encoded = encodeAuthorizerContext(claims);
   expect(Object.values(encoded).every((value) => typeof value === 'string')).toBe(true);
-  expect(decodeAuthorizerContext({ ...encoded, principalId: claims.sub })).toEqual({ sub: 'user-1', role: 'admin', jti: 'jti-1', exp });
+  expect(decodeAuthorizerContext({ ...encoded, principalId: claims.sub })).toEqual({ sub: 'user-1', role: 'admin', jti: 'jti-1', exp, amr: [] });
 });
 
 it('serves an admin route with the context exactly as API Gateway delivers it: strings only', async () => {

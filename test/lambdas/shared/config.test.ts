@@ -28,7 +28,9 @@ describe('sections', () => {
   });
 
   it('tokenConfig has the contract defaults and honours the issuer and audience variables', () => {
-    expect(tokenConfig({})).toEqual({ issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 2592000, clockToleranceSeconds: 5 });
+    expect(tokenConfig({})).toEqual({ issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 2592000, clockToleranceSeconds: 5, mfaRequiredRoles: [] });
+    expect(tokenConfig({ MFA_REQUIRED_ROLES: ' admin, user ' }).mfaRequiredRoles).toEqual(['admin', 'user']);
+    expect(() => tokenConfig({ MFA_REQUIRED_ROLES: 'admins' })).toThrow('MFA_REQUIRED_ROLES must name roles (user, admin), got "admins"');
     expect(tokenConfig({ TOKEN_ISSUER: 'https://auth.example.com', TOKEN_AUDIENCE: 'shop' })).toEqual(expect.objectContaining({ issuer: 'https://auth.example.com', audience: 'shop' }));
   });
 

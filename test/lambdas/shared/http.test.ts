@@ -170,14 +170,14 @@ describe('callerOf', () => {
 
   it('reads principalId and role from the authorizer context', () => {
     const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin', exp } } as never });
-    expect(callerOf(event)).toEqual({ sub: 'u1', role: 'admin' });
+    expect(callerOf(event)).toEqual({ sub: 'u1', role: 'admin', amr: [] });
   });
 
   it('refuses a token that expired while its authorizer decision stayed cached (401 invalid_token)', () => {
     const event = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'user', exp: '1000' } } as never });
     expect(() => callerOf(event, 1006 * 1000)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
     // Within the clock tolerance (5 s by default) it still passes.
-    expect(callerOf(event, 1004 * 1000)).toEqual({ sub: 'u1', role: 'user' });
+    expect(callerOf(event, 1004 * 1000)).toEqual({ sub: 'u1', role: 'user', amr: [] });
   });
 
   it.each([
@@ -203,7 +203,7 @@ describe('adminOf', () => {
 
   it('passes an admin and refuses a user with 403, whatever the policy let through', () => {
     const as = (role: string) => proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role, exp } } as never });
-    expect(adminOf(as('admin'))).toEqual({ sub: 'u1', role: 'admin' });
+    expect(adminOf(as('admin'))).toEqual({ sub: 'u1', role: 'admin', amr: [] });
     expect(() => adminOf(as('user'))).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
   });
 

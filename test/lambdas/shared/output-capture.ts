@@ -66,7 +66,9 @@ export function captureOutput(): Capture {
     clear: () => {
       chunks.length = 0;
     },
-    restore: () => spies.forEach((spy) => spy.mockRestore()),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import { parseSigningKey } from '../../../lambdas/keys/key-set';
 import { awsSubsegment, tracedHandler, type TracerLike } from '../../../lambdas/shared/tracing';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
-import { FAKE_SECRET_ARN, FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
+import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 
 /** A tracer that is on, with `parent` as the current segment, recording what it is asked to do. */
 function recordingTracer(parent: Segment | Subsegment | undefined, enabled = true) {

@@ -50,6 +50,7 @@ describe('AccessTokenVerifier (node:crypto)', () => {
     await expect(verifier.verify(rawToken(header(), claims()))).resolves.toEqual({
       sub: 'u',
       role: 'user',
+      amr: [],
       jti: 'j',
       iat: T0,
       exp: T0 + 900,
@@ -66,6 +67,18 @@ describe('AccessTokenVerifier (node:crypto)', () => {
   it.each(['exp', 'nbf', 'iat'])('refuses a %s of 1e400 (JSON for Infinity: it would never expire)', async (claim) => {
     const payload = claims().replace(new RegExp(`"${claim}":\\d+,?`), '').replace(/}$/, `,"${claim}":1e400}`);
     expect(await reason(rawToken(header(), payload))).toBe(`claim_${claim}`);
+  });
+
+  it.each(['exp', 'nbf', 'iat'])('refuses a %s of -1e400 (JSON for -Infinity: "valid since forever")', async (claim) => {
+    const payload = claims().replace(new RegExp(`"${claim}":\\d+,?`), '').replace(/}$/, `,"${claim}":-1e400}`);
+    expect(await reason(rawToken(header(), payload))).toBe(`claim_${claim}`);
+  });
+
+  it('returns the amr claim, and refuses one that is not a short list of short strings', async () => {
+    await expect(verifier.verify(rawToken(header(), claims(',"amr":["pwd","otp"]')))).resolves.toEqual(expect.objectContaining({ amr: ['pwd', 'otp'] }));
+    for (const amr of ['"otp"', '[1]', '["pwd","otp","otp"]', `["${'x'.repeat(17)}"]`, '{}']) {
+      expect([amr, await reason(rawToken(header(), claims(`,"amr":${amr}`)))]).toEqual([amr, 'bad_amr']);
+    }
   });
 
   it('refuses an iat that is not a number', async () => {

@@ -4,7 +4,7 @@
  * with code `invalid_token` and a reason for the logs; a key store that
  * cannot be read is a KeySourceError (503), never a 401.
  */
-import { createHmac, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,12 +90,12 @@ async function refusal(t: string): Promise<InvalidTokenError> {
 describe('AccessTokenIssuer and AccessTokenVerifier', () => {
   it('round-trips: the verifier returns the claims the issuer signed', async () => {
     // Act
-    const issued = await issuer.issue({ sub: 'user-42', role: 'admin' });
+    const issued = await issuer.issue({ sub: 'user-42', role: 'admin', amr: ['pwd', 'otp'] });
     const claims = await verifier.verify(issued.accessToken);
 
     // Assess
     expect(issued.expiresIn).toBe(900);
-    expect(claims).toEqual({ sub: 'user-42', role: 'admin', jti: expect.any(String), iat: T0, exp: T0 + 900, iss: CONFIG.issuer, aud: CONFIG.audience });
+    expect(claims).toEqual({ sub: 'user-42', role: 'admin', amr: ['pwd', 'otp'], jti: expect.any(String), iat: T0, exp: T0 + 900, iss: CONFIG.issuer, aud: CONFIG.audience });
     expect(decodeProtectedHeader(issued.accessToken)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
   });
 
@@ -571,9 +571,50 @@ describe('one token, one spelling: ECDSA malleability', () => {
 
   it('refuses a high-S token before looking up any key', async () => {
     let loads = 0;
-    const counting = new AccessTokenVerifier({ get: async () => ((loads += 1), undefined) }, CONFIG, now);
+    const counting = new AccessTokenVerifier({
+      get: async () => {
+        loads += 1;
+        return undefined;
+      },
+    }, CONFIG, now);
     await expect(counting.verify(twin(token()))).rejects.toMatchObject({ reason: 'high_s' });
     expect(loads).toBe(0);
+  });
+
+  it('draws the line at exactly n / 2: a valid signature with s = (n - 1) / 2 is accepted, one with s = (n + 1) / 2 refused', async () => {
+    // Real signatures with a chosen s: pick the nonce k, so R = kG and r = R.x mod n, then solve s = (z + r d) / k for
+    // the private key d. The public key dG makes (r, s) a valid ES256 signature of the token's bytes.
+    const mod = (a: bigint) => ((a % N) + N) % N;
+    const inverse = (a: bigint) => {
+      let [x, y, u, v] = [mod(a), N, 1n, 0n];
+      while (x !== 0n) [x, y, u, v] = [y % x, x, v - (y / x) * u, u];
+      return mod(v);
+    };
+    const hex = (n: bigint) => n.toString(16).padStart(64, '0');
+    const point = (scalar: bigint) => {
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(Buffer.from(hex(scalar), 'hex'));
+      const xy = ecdh.getPublicKey();
+      return { x: xy.subarray(1, 33), y: xy.subarray(33, 65) };
+    };
+    const withS = (s: bigint) => {
+      const input = `${b64(JSON.stringify(goodHeader({ kid: 'chosen-s' })))}.${b64(JSON.stringify(goodClaims()))}`;
+      const z = BigInt(`0x${createHash('sha256').update(input).digest('hex')}`);
+      const k = 0x1234567890abcdefn;
+      const r = mod(BigInt(`0x${point(k).x.toString('hex')}`));
+      const d = mod(inverse(r) * mod(s * k - z));
+      const q = point(d);
+      const publicKey = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: q.x.toString('base64url'), y: q.y.toString('base64url') }, format: 'jwk' });
+      const signature = Buffer.from(hex(r) + hex(s), 'hex');
+      // A valid signature by plain ECDSA: the constructed key and nonce are right.
+      expect(cryptoVerify('sha256', Buffer.from(input), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+      return { token: `${input}.${signature.toString('base64url')}`, verifier: new AccessTokenVerifier({ get: async () => publicKey }, CONFIG, now) };
+    };
+
+    const largestLow = withS((N - 1n) / 2n);
+    await expect(largestLow.verifier.verify(largestLow.token)).resolves.toMatchObject({ sub: 'user-123' });
+    const smallestHigh = withS((N + 1n) / 2n);
+    await expect(smallestHigh.verifier.verify(smallestHigh.token)).rejects.toMatchObject({ reason: 'high_s' });
   });
 
   it('lowSSignature leaves a low-S signature alone and maps a high one to its twin', () => {
@@ -632,6 +673,15 @@ describe('AccessTokenVerifier edges that mutation testing found untested', () =>
   ])('refuses a signed payload naming role twice with %s before the colon', async (_name, space) => {
     const claims = JSON.stringify(goodClaims()).replace(/}$/, `,"role"${space}:"admin"}`);
     expect((await refusal(rawToken(JSON.stringify(goodHeader()), claims))).reason).toBe('duplicate_member');
+  });
+
+  it.each([
+    ['four segments', (h: string) => `${h}.${h}.${h}.${h}`],
+    ['no dot at all', (h: string) => `${h}A`],
+  ])('counts a token of %s as malformed (not a compact JWS), even when a readable alg-none header is in it', async (_name, shape) => {
+    // The reason is the AuthorizerRejected breakdown operators read (docs/operations.md): malformed, not bad_header.
+    const noneHeader = b64(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid: key.kid }));
+    expect((await refusal(shape(noneHeader))).reason).toBe('malformed');
   });
 
   it('refuses a signed payload naming role twice after an array and a nested object', async () => {

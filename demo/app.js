@@ -1,0 +1,176 @@
+// The wristband demo: every call goes through wristband/client (served beside this file by the local stack).
+// The pair is kept in localStorage so that the tabs of this origin share one session; README, "The client",
+// says what that costs. Everything the API returns is written with textContent, never as HTML.
+import { createClient, decodeClaims, localStorageStorage, WristbandError } from './wristband-client.js';
+
+const client = createClient({ baseUrl: location.origin, storage: localStorageStorage() });
+const $ = (id) => document.getElementById(id);
+let expiresAt = 0;
+
+function say(element, error) {
+  if (!error) {
+    element.hidden = true;
+    element.textContent = '';
+    return;
+  }
+  // The contract's message names the first problem; the details add any others.
+  const others = error instanceof WristbandError && error.details ? error.details.map((d) => `${d.field}: ${d.message}`).filter((d) => !error.message.includes(d)) : [];
+  const details = others.length ? ` (${others.join('; ')})` : '';
+  element.textContent = error instanceof WristbandError ? error.message + details : 'The API could not be reached. Is the local stack running?';
+  element.hidden = false;
+}
+
+/** Runs an action; its error shown in the page's alert (focused, so keyboard and screen reader users hear it). */
+async function attempt(action, where = $('error')) {
+  say(where);
+  try {
+    await action();
+  } catch (error) {
+    say(where, error);
+    where.focus?.();
+    if (error instanceof WristbandError && error.status === 401) await render();
+  }
+}
+
+function item(text, ...children) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  li.append(...children);
+  return li;
+}
+
+async function showProfile() {
+  const user = await client.profile();
+  const rows = [['Email', user.email], ['Name', user.name ?? '–'], ['Role', user.role], ['Id', user.id], ['Since', user.createdAt]];
+  $('profile').replaceChildren(...rows.flatMap(([term, value]) => [Object.assign(document.createElement('dt'), { textContent: term }), Object.assign(document.createElement('dd'), { textContent: value })]));
+  $('status').textContent = `Signed in as ${user.email} (${user.role})`;
+  return user;
+}
+
+async function showOrders() {
+  const { orders } = await client.request('GET', '/api/orders');
+  $('orders').replaceChildren(
+    ...(orders.length ? orders.map((o) => item(`${o.items.map((i) => `${i.quantity} × ${i.sku}`).join(', ')} — ${new Date(o.createdAt).toLocaleString()}`)) : [item('No orders yet.')]),
+  );
+}
+
+async function showSessions() {
+  const sessions = await client.sessions();
+  $('sessions').replaceChildren(
+    ...sessions.map((s) => {
+      const label = `${s.client ?? 'unknown client'}, signed in ${new Date(s.createdAt).toLocaleString()}`;
+      const button = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Revoke' });
+      button.setAttribute('aria-label', `Revoke session: ${label}`);
+      button.addEventListener('click', () => attempt(async () => {
+        await client.revokeSession(s.id);
+        await showSessions();
+      }));
+      return item(label, button);
+    }),
+  );
+}
+
+async function showClaims() {
+  const tokens = await client.tokens();
+  if (!tokens) return;
+  expiresAt = tokens.expiresAt;
+  $('claims').textContent = JSON.stringify(decodeClaims(tokens.accessToken), null, 2);
+  tick();
+}
+
+function tick() {
+  const left = Math.round((expiresAt - Date.now()) / 1000);
+  $('countdown').textContent = left > 0 ? `${left} s` : 'now: expired, the next request refreshes it';
+}
+
+async function showAdmin(user) {
+  const forced = location.hash === '#admin';
+  $('admin').hidden = user.role !== 'admin' && !forced;
+  if ($('admin').hidden) return;
+  $('users').hidden = true;
+  await attempt(async () => {
+    const { users } = await client.request('GET', '/api/users');
+    $('users').tBodies[0].replaceChildren(...users.map(userRow));
+    $('users').hidden = false;
+  }, $('admin-error'));
+  if (forced) $('admin').scrollIntoView();
+}
+
+function userRow(user) {
+  const row = document.createElement('tr');
+  const cells = [user.email, user.name ?? '–'].map((text) => Object.assign(document.createElement('td'), { textContent: text }));
+  const select = document.createElement('select');
+  select.setAttribute('aria-label', `Role of ${user.email}`);
+  for (const role of ['user', 'admin']) select.append(new Option(role, role, false, role === user.role));
+  select.addEventListener('change', () => attempt(async () => {
+    $('admin-status').textContent = '';
+    const { user: changed } = await client.request('PUT', `/api/users/${encodeURIComponent(user.id)}/role`, { role: select.value });
+    $('admin-status').textContent = `${changed.email} is now ${changed.role === 'admin' ? 'an admin' : 'a user'}.`;
+  }, $('admin-error')));
+  const roleCell = document.createElement('td');
+  roleCell.append(select);
+  row.append(...cells, roleCell);
+  return row;
+}
+
+async function render() {
+  const tokens = await client.tokens().catch(() => null);
+  $('signed-in').hidden = !tokens;
+  $('signed-out').hidden = !!tokens;
+  $('logout').hidden = !tokens;
+  if (!tokens) {
+    $('status').textContent = 'Signed out';
+    return;
+  }
+  await attempt(async () => {
+    const user = await showProfile();
+    await Promise.all([showClaims(), showOrders(), showSessions(), showAdmin(user)]);
+  });
+}
+
+$('login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    await client.login(form.get('email'), form.get('password')); // renders through onChange
+    event.target.reset();
+  });
+});
+
+$('register-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const name = form.get('name') || undefined;
+  void attempt(async () => {
+    await client.register(form.get('email'), form.get('password'), name);
+    event.target.reset();
+    await client.login(form.get('email'), form.get('password')); // renders through onChange
+  });
+});
+
+$('order-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    await client.request('POST', '/api/orders', { items: [{ sku: form.get('sku'), quantity: Number(form.get('quantity')) }] });
+    event.target.reset();
+    await showOrders();
+  });
+});
+
+$('reload').addEventListener('click', () => attempt(async () => {
+  await showProfile();
+  await showOrders();
+}));
+$('revoke-all').addEventListener('click', () => attempt(async () => {
+  await client.revokeAllSessions();
+}));
+$('logout').addEventListener('click', () => attempt(async () => {
+  await client.logout();
+}));
+window.addEventListener('hashchange', () => void render());
+
+// This tab's changes and other tabs' (BroadcastChannel): a logout anywhere signs this page out.
+client.onChange((event) => void (event === 'refreshed' ? showClaims() : render()));
+setInterval(tick, 1000);
+void render();

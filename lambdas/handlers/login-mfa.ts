@@ -1,0 +1,19 @@
+import { dbFromEnv, mfaFromEnv, sessionsFromEnv } from '../domain/from-env';
+import { MfaChallenges } from '../domain/mfa-challenges';
+import { describeClient } from '../domain/sessions';
+import { ValidationError } from '../shared/errors';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { optional, parseBody, str } from '../shared/validation';
+
+const challenges = new MfaChallenges(dbFromEnv());
+const mfa = mfaFromEnv();
+const sessions = sessionsFromEnv();
+const body = { challenge: str({ max: 64 }), code: optional(str({ max: 16 })), recoveryCode: optional(str({ max: 32 })) };
+
+/** `POST /login/mfa`: redeems the challenge of `POST /login` with a TOTP code (or a recovery code); a token pair with amr pwd+otp. */
+export const handler = httpHandler(async (request) => {
+  const { challenge, code, recoveryCode } = parseBody(request.jsonBody(), body);
+  if ((code === undefined) === (recoveryCode === undefined)) throw new ValidationError([{ field: 'code', message: 'give exactly one of code and recoveryCode' }]);
+  const account = await mfa.completeSignIn(challenges, challenge, code !== undefined ? { code } : { recoveryCode: recoveryCode as string });
+  return jsonResponse(200, await sessions.open(account, describeClient(request.header('user-agent')), ['pwd', 'otp']));
+});

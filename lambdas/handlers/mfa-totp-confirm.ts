@@ -1,0 +1,13 @@
+import { mfaFromEnv } from '../domain/from-env';
+import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+import { parseBody, str } from '../shared/validation';
+
+const mfa = mfaFromEnv();
+const body = { code: str({ max: 16 }) };
+
+/** `POST /api/mfa/totp/confirm`: activates the pending secret with a code from it; answers ten recovery codes, once. */
+export const handler = httpHandler(async (request) => {
+  const { sub } = callerOf(request.event);
+  const { code } = parseBody(request.jsonBody(), body);
+  return jsonResponse(200, await mfa.confirm(sub, code));
+});

@@ -1,0 +1,19 @@
+import { mfaFromEnv, passwordCheckFromEnv } from '../domain/from-env';
+import { PasswordHasher } from '../domain/passwords';
+import { passwordConfig } from '../shared/config';
+import { ValidationError } from '../shared/errors';
+import { callerOf, httpHandler, noContent } from '../shared/http';
+import { optional, parseBody, str } from '../shared/validation';
+
+const mfa = mfaFromEnv();
+const check = passwordCheckFromEnv(new PasswordHasher(passwordConfig().bcryptCost));
+const body = { password: str(), code: optional(str({ max: 16 })), recoveryCode: optional(str({ max: 32 })) };
+
+/** `DELETE /api/mfa/totp`: turns TOTP off; the password and a current code (or a recovery code), under the lockout rules. */
+export const handler = httpHandler(async (request) => {
+  const { sub } = callerOf(request.event);
+  const { password, code, recoveryCode } = parseBody(request.jsonBody(), body);
+  if ((code === undefined) === (recoveryCode === undefined)) throw new ValidationError([{ field: 'code', message: 'give exactly one of code and recoveryCode' }]);
+  await mfa.disable(sub, password, code !== undefined ? { code } : { recoveryCode: recoveryCode as string }, check);
+  return noContent();
+});

@@ -1,0 +1,10 @@
+import { mfaFromEnv } from '../domain/from-env';
+import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+
+const mfa = mfaFromEnv();
+
+/** `POST /api/mfa/totp`: a new secret and its otpauth:// URI, pending until confirmed. */
+export const handler = httpHandler(async (request) => {
+  const { sub, amr } = callerOf(request.event);
+  return jsonResponse(200, await mfa.enrol(sub, amr));
+});

@@ -1,0 +1,7 @@
+import { httpHandler, jsonResponse } from '../shared/http';
+import { openApiDocument } from '../shared/openapi';
+
+const document = openApiDocument();
+
+/** `GET /openapi.json`: the OpenAPI 3.1 document of this API (docs/openapi.json is the same, checked in). */
+export const handler = httpHandler(async () => jsonResponse(200, document));

@@ -1,0 +1,69 @@
+/**
+ * `protectedHandler`: the one wrapper a route behind the wristband
+ * authorizer needs, for the demo's handlers and a team's own.
+ *
+ *   export const handler = protectedHandler(async (event, caller) => ({ articles: await list(caller.sub) }));
+ *
+ * API Gateway caches the authorizer's Allow per token for the cache TTL, and
+ * looks at neither the token's `exp` nor, when one token calls several
+ * routes, the route's roles again. So before the function runs this:
+ * - refuses a token that expired behind a cached Allow (401 `invalid_token`,
+ *   with `WWW-Authenticate: Bearer error="invalid_token"`);
+ * - refuses a role the route does not allow (403), matched by
+ *   `event.httpMethod` + `event.resource` against the route table the stack
+ *   rendered into this function's environment (WRISTBAND_ROUTES); a route
+ *   missing from the table is refused too, never guessed;
+ * - answers every error in the contract's shape (`{"error":{"code","message"}}`)
+ *   with the CORS headers, and a throw it does not know as a 500 without details.
+ *
+ * The function may return an API Gateway proxy result as it is, or any other
+ * value, which is sent as `200` JSON. It gets the Lambda context as its third
+ * argument, so Powertools (Logger, Tracer, Metrics) can wrap it or be used
+ * inside it: this wrapper keeps its own logger and never touches another's.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { decodeAuthorizerContext, type AuthorizerContext } from './shared/authorizer-context';
+import { readSetting } from './shared/config';
+import { ForbiddenError, InvalidTokenError, UnauthorizedError } from './shared/errors';
+import { httpHandler, jsonResponse, type HttpHandler } from './shared/http';
+import { routeOfResource, routeTable } from './shared/route-table';
+import { mayCall } from './shared/routes';
+
+export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './shared/errors';
+export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './shared/http';
+
+/** The verified caller: the access token's claims the authorizer passed on. */
+export type VerifiedCaller = AuthorizerContext;
+
+export type ProtectedFunction<R> = (event: APIGatewayProxyEvent, caller: VerifiedCaller, context: Context | undefined) => Promise<R>;
+
+let clockToleranceSeconds: number | undefined;
+
+/**
+ * The caller of this request, or the error to answer: 401 when the
+ * authorizer's context is missing or the token has expired since it was
+ * cached, 403 when the route is not in this function's table or not for
+ * the caller's role.
+ */
+export function verifiedCaller(event: APIGatewayProxyEvent, now: number = Date.now()): VerifiedCaller {
+  const caller = decodeAuthorizerContext((event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer);
+  if (!caller) throw new UnauthorizedError('no authorizer context');
+  clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
+  if (now / 1000 > caller.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
+  const route = routeOfResource(routeTable(), String(event?.httpMethod), String(event?.resource));
+  if (!route) throw new ForbiddenError('route_not_in_table');
+  if (!mayCall(caller.role, route)) throw new ForbiddenError('role_not_allowed');
+  return caller;
+}
+
+export function protectedHandler<R>(fn: ProtectedFunction<R>): HttpHandler {
+  return httpHandler(async (request, context) => {
+    const caller = verifiedCaller(request.event);
+    const out = await fn(request.event, caller, context);
+    return isProxyResult(out) ? out : jsonResponse(200, out);
+  });
+}
+
+function isProxyResult(value: unknown): value is APIGatewayProxyResult {
+  return typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number';
+}

@@ -1,0 +1,50 @@
+/**
+ * The request bodies of the routes that take one, by handler: each handler
+ * parses its body with its entry here, and the OpenAPI document
+ * (lambdas/shared/openapi.ts) describes the same entry, so the two cannot
+ * drift. Plain data: loads nothing but the validation helpers.
+ */
+import { DEFAULT_ROLE_CONFIG } from './roles';
+import type { RouteHandlerName } from './routes';
+import { LIMITS, SETTINGS } from './settings';
+import { arrayOf, documented, int, objectOf, oneOf, optional, str, type Shape } from './validation';
+
+const passwordRules =
+  `At least PASSWORD_MIN_LENGTH characters (default ${SETTINGS.passwordMinLength.default}), at most ${LIMITS.passwordMaxBytes} bytes of UTF-8, ` +
+  'not a commonly used or breached password; NFKC-normalised first.';
+const email = documented(str(), {
+  description: `Trimmed and lower-cased; must look like an address of at most ${LIMITS.emailMaxLength} characters.`,
+  examples: ['alice@example.com'],
+});
+const refreshToken = documented(str(), { description: 'The refresh token of a TokenPair.' });
+
+export const REQUEST_BODIES = {
+  // Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
+  // The name is shown to others (admins' user list): no control or bidi characters that could disguise it.
+  register: {
+    email,
+    password: documented(str(), { description: passwordRules }),
+    name: optional(
+      documented(str({ min: 0, plain: true }), {
+        maxLength: LIMITS.nameMaxLength,
+        description: `Display name, at most ${LIMITS.nameMaxLength} characters once trimmed; no control or bidirectional formatting characters.`,
+      }),
+    ),
+  },
+  login: { email, password: str() },
+  refresh: { refreshToken },
+  logout: { refreshToken },
+  'create-order': {
+    items: arrayOf(objectOf({ sku: str({ max: LIMITS.skuMaxLength }), quantity: int({ min: 1, max: LIMITS.quantityMax }) }), {
+      min: LIMITS.orderItemsMin,
+      max: LIMITS.orderItemsMax,
+    }),
+  },
+  'change-password': { currentPassword: str(), newPassword: documented(str(), { description: passwordRules }) },
+  'delete-profile': { password: documented(str(), { description: "The caller's current password." }) },
+  // The handler narrows this to the configured roles (known at run time only); the default ones are documented.
+  'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
+} as const satisfies Partial<Record<RouteHandlerName, Shape>>;
+
+/** Handlers that page with `?limit=` and `?cursor=` (parsePageQuery). */
+export const PAGED_HANDLERS: readonly RouteHandlerName[] = ['list-orders', 'list-users'];

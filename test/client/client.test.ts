@@ -1,0 +1,401 @@
+/**
+ * wristband/client in Node against the local stack over real HTTP. The stack runs with
+ * REFRESH_REUSE_INTERVAL_SECONDS=0 (strict single use), so a client that spent one refresh token twice
+ * would be signed out by reuse detection: the single-flight tests would show it.
+ */
+import { createClient, decodeClaims, memoryStorage, WristbandError, type ClientOptions, type Tokens, type TokenStorage } from '../../client';
+import { ADMIN, ALICE, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
+
+let running: RunningStack;
+
+beforeAll(async () => {
+  running = await startTestStack({ REFRESH_REUSE_INTERVAL_SECONDS: '0' });
+});
+
+afterAll(async () => {
+  await running.stack.stop();
+});
+
+interface Sent {
+  readonly method: string;
+  readonly path: string;
+  readonly url: string;
+  readonly authorization: string | null;
+}
+
+/** A client on the real stack whose every request is recorded (and optionally altered on its way). */
+function recordedClient(options: Partial<ClientOptions> = {}, alter: (url: string, init: RequestInit) => RequestInit = (_url, init) => init) {
+  const sent: Sent[] = [];
+  const storage = options.storage ?? memoryStorage();
+  const client = createClient({
+    baseUrl: running.stack.url,
+    channel: false,
+    storage,
+    ...options,
+    fetch: async (input, init = {}) => {
+      const url = String(input);
+      const final = alter(url, init);
+      sent.push({ method: final.method ?? 'GET', path: new URL(url).pathname, url, authorization: new Headers(final.headers).get('Authorization') });
+      return fetch(url, final);
+    },
+  });
+  const count = (path: string) => sent.filter((s) => s.path === path).length;
+  return { client, sent, storage, count };
+}
+
+async function newAccount() {
+  const email = uniqueEmail('client');
+  const password = strongPassword();
+  return { email, password };
+}
+
+/** The stored pair, made to look about to expire (the server still takes it). */
+async function expireLocally(storage: TokenStorage): Promise<Tokens> {
+  const tokens = (await storage.get()) as Tokens;
+  await storage.set({ ...tokens, expiresAt: Date.now() - 1 });
+  return tokens;
+}
+
+async function rejected(promise: Promise<unknown>): Promise<WristbandError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WristbandError);
+  return error as WristbandError;
+}
+
+describe('login, register, logout', () => {
+  it('registers, logs in, and reads the profile with the stored access token', async () => {
+    const { client, storage } = recordedClient();
+    const { email, password } = await newAccount();
+
+    const user = await client.register(email, password, 'Carol');
+    const tokens = await client.login(email, password);
+    const profile = await client.profile();
+
+    expect(user).toEqual({ id: expect.any(String), email, name: 'Carol', role: 'user', createdAt: expect.any(String) });
+    expect(profile.id).toBe(user.id);
+    expect(await storage.get()).toEqual(tokens);
+    expect(decodeClaims(tokens.accessToken)).toMatchObject({ sub: user.id, role: 'user' });
+  });
+
+  it("throws typed errors with the contract's code and message, and Retry-After in seconds", async () => {
+    const { client } = recordedClient();
+    const { email, password } = await newAccount();
+    await client.register(email, password);
+
+    const weak = await rejected(client.register(uniqueEmail(), 'short'));
+    expect([weak.status, weak.code]).toEqual([400, 'validation_error']);
+    expect(weak.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'password' })]));
+    const taken = await rejected(client.register(email, password));
+    expect([taken.status, taken.code, taken.message]).toEqual([409, 'email_taken', expect.any(String)]);
+
+    for (let i = 0; i < 5; i++) expect((await rejected(client.login(email, 'wrong-password-of-length'))).code).toBe('invalid_credentials');
+    const locked = await rejected(client.login(email, password));
+    expect([locked.status, locked.code]).toEqual([429, 'too_many_attempts']);
+    expect(locked.retryAfter).toBeGreaterThan(0);
+  });
+
+  it("logout revokes the session on the server and forgets the pair", async () => {
+    const { client, storage } = recordedClient();
+    const tokens = await client.login(ALICE.email, ALICE.password);
+
+    await client.logout();
+
+    expect(await storage.get()).toBeNull();
+    expect((await running.api('POST', '/refresh', { body: { refreshToken: tokens.refreshToken } })).status).toBe(401);
+    const signedOut = await client.fetch('/api/profile');
+    expect(signedOut.status).toBe(401);
+  });
+});
+
+describe('refresh', () => {
+  it('refreshes proactively before exp, then sends the request with the new token', async () => {
+    const { client, storage, sent } = recordedClient();
+    await client.login(ALICE.email, ALICE.password);
+    const old = await expireLocally(storage);
+
+    const response = await client.fetch('/api/profile');
+
+    expect(response.status).toBe(200);
+    expect(sent.slice(-2).map((s) => s.path)).toEqual(['/refresh', '/api/profile']);
+    const now = (await storage.get()) as Tokens;
+    expect(now.refreshToken).not.toBe(old.refreshToken);
+    expect(sent.at(-1)?.authorization).toBe(`Bearer ${now.accessToken}`);
+  });
+
+  it('refreshes reactively after a 401 and retries the request once', async () => {
+    const { client, storage, sent } = recordedClient();
+    const tokens = await client.login(ALICE.email, ALICE.password);
+    // An access token the API refuses while the client still believes it fresh (as after a key rotation).
+    await storage.set({ ...tokens, accessToken: `${tokens.accessToken.slice(0, -4)}AAAA` });
+
+    const response = await client.fetch('/api/orders', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ items: [{ sku: 'tea', quantity: 1 }] }) });
+
+    expect(response.status).toBe(201);
+    expect(sent.slice(-3).map((s) => `${s.method} ${s.path}`)).toEqual(['POST /api/orders', 'POST /refresh', 'POST /api/orders']);
+    const orders = await client.request<{ orders: { items: unknown[] }[] }>('GET', '/api/orders');
+    expect(orders.orders[0]?.items).toEqual([{ sku: 'tea', quantity: 1 }]);
+  });
+
+  it('retries only once: a second 401 is the answer, with no second refresh', async () => {
+    // A proxy in the way that drops the token on /api/profile: the API answers 401 every time.
+    const { client, count } = recordedClient({}, (url, init) => {
+      if (!url.endsWith('/api/profile')) return init;
+      const headers = new Headers(init.headers);
+      headers.delete('Authorization');
+      return { ...init, headers };
+    });
+    await client.login(ALICE.email, ALICE.password);
+
+    const error = await rejected(client.profile());
+
+    expect(error.status).toBe(401);
+    expect([count('/api/profile'), count('/refresh')]).toEqual([2, 1]);
+    expect(await client.tokens()).not.toBeNull(); // the refresh worked: still signed in
+  });
+
+  it('does not refresh on a 403: the role is the answer', async () => {
+    const { client, count } = recordedClient();
+    await client.login(ALICE.email, ALICE.password);
+
+    const error = await rejected(client.request('GET', '/api/users'));
+
+    expect([error.status, error.code]).toEqual([403, 'forbidden']);
+    expect(count('/refresh')).toBe(0);
+  });
+
+  it('single flight: 40 concurrent requests with an expiring token share one /refresh and all succeed', async () => {
+    const { client, storage, count } = recordedClient();
+    await client.login(ALICE.email, ALICE.password);
+    await expireLocally(storage);
+
+    const answers = await Promise.all(Array.from({ length: 40 }, () => client.fetch('/api/profile')));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+    expect(count('/refresh')).toBe(1);
+    // With strict single use, a second spend of the token would have revoked the family.
+    await expect(client.refresh()).resolves.toEqual(expect.objectContaining({ accessToken: expect.any(String) }));
+  });
+
+  it('single flight: 40 concurrent 401s share one /refresh, each request retried once', async () => {
+    const { client, storage, count } = recordedClient();
+    const tokens = await client.login(ALICE.email, ALICE.password);
+    await storage.set({ ...tokens, accessToken: `${tokens.accessToken.slice(0, -4)}AAAA` });
+
+    const answers = await Promise.all(Array.from({ length: 40 }, () => client.fetch('/api/profile')));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+    expect([count('/refresh'), count('/api/profile')]).toEqual([1, 80]);
+  });
+
+  it('a refused refresh signs out: the pair is dropped and the 401 is the answer', async () => {
+    const { client, storage } = recordedClient();
+    const tokens = await client.login(ALICE.email, ALICE.password);
+    await running.api('POST', '/logout', { body: { refreshToken: tokens.refreshToken } });
+    await expireLocally(storage);
+
+    const error = await rejected(client.refresh());
+
+    expect([error.status, error.code]).toEqual([401, 'invalid_token']);
+    expect(await storage.get()).toBeNull();
+  });
+
+  it('keeps a still-valid token when a proactive refresh fails with another status than 401', async () => {
+    // A proxy that garbles /refresh: the API answers 415, as it would a 503 or a WAF 429.
+    const { client, storage, count } = recordedClient({}, (url, init) => (url.endsWith('/refresh') ? { ...init, headers: { 'Content-Type': 'text/plain' } } : init));
+    const tokens = await client.login(ALICE.email, ALICE.password);
+    await storage.set({ ...tokens, issuedAt: Date.now() - 890_000, expiresAt: Date.now() + 10_000 }); // 10 s left: refresh due
+
+    const response = await client.fetch('/api/profile');
+
+    expect([response.status, count('/refresh')]).toEqual([200, 1]);
+    expect(await storage.get()).toEqual(expect.objectContaining({ refreshToken: tokens.refreshToken }));
+    await storage.set({ ...tokens, expiresAt: Date.now() - 1 }); // past exp: the error is the answer
+    const error = await rejected(client.profile());
+    expect([error.status, error.code]).toEqual([415, 'unsupported_media_type']);
+  });
+
+  it('sends the token to the API only: another origin, or a path that would extend the host name, is refused', async () => {
+    const { client, sent } = recordedClient();
+    await client.login(ALICE.email, ALICE.password);
+    const before = sent.length;
+
+    for (const target of ['https://example.com/api/profile', '//example.com/api/profile', '.example.com/api/profile', 'api/profile', `${running.stack.url}.example.com/x`]) {
+      await expect(client.fetch(target)).rejects.toThrow(/is not a path of the API/);
+    }
+
+    expect(sent.length).toBe(before);
+    expect((await client.fetch(`${running.stack.url}/api/profile`)).status).toBe(200);
+  });
+
+  it('never puts a token in a URL', async () => {
+    const { client, storage, sent } = recordedClient();
+    const first = await client.login(ALICE.email, ALICE.password);
+    await expireLocally(storage);
+    await client.profile();
+    await client.sessions();
+    const second = (await storage.get()) as Tokens;
+    await client.logout();
+
+    for (const token of [first.accessToken, first.refreshToken, second.accessToken, second.refreshToken]) {
+      expect(sent.filter((s) => s.url.includes(token))).toEqual([]);
+    }
+  });
+});
+
+describe('session controls', () => {
+  it('lists sessions and revokes another one', async () => {
+    const { email, password } = await newAccount();
+    const laptop = recordedClient();
+    const phone = recordedClient();
+    await laptop.client.register(email, password);
+    await laptop.client.login(email, password);
+    await phone.client.login(email, password);
+
+    const sessions = await laptop.client.sessions();
+    expect(sessions).toHaveLength(2);
+    const phoneSession = sessions[0] as { id: string }; // newest first
+    await laptop.client.revokeSession(phoneSession.id);
+
+    expect(await laptop.client.sessions()).toHaveLength(1);
+    const refused = await rejected(phone.client.refresh());
+    expect(refused.code).toBe('invalid_token');
+  });
+
+  it('changing the password keeps this client signed in with a new pair and signs the others out', async () => {
+    const { email, password } = await newAccount();
+    const here = recordedClient();
+    const elsewhere = recordedClient();
+    await here.client.register(email, password);
+    const before = await here.client.login(email, password);
+    await elsewhere.client.login(email, password);
+
+    const after = await here.client.changePassword(password, strongPassword());
+
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect((await here.client.profile()).email).toBe(email);
+    expect((await rejected(elsewhere.client.refresh())).code).toBe('invalid_token');
+    expect((await rejected(here.client.login(email, password))).code).toBe('invalid_credentials');
+  });
+
+  it('signing out everywhere ends this session and every other', async () => {
+    const { email, password } = await newAccount();
+    const here = recordedClient();
+    const elsewhere = recordedClient();
+    await here.client.register(email, password);
+    const mine = await here.client.login(email, password);
+    await elsewhere.client.login(email, password);
+
+    await here.client.revokeAllSessions();
+
+    expect(await here.storage.get()).toBeNull();
+    expect((await running.api('POST', '/refresh', { body: { refreshToken: mine.refreshToken } })).status).toBe(401);
+    expect((await rejected(elsewhere.client.refresh())).code).toBe('invalid_token');
+  });
+});
+
+describe('deleting the account', () => {
+  it('needs the password (a wrong one sent once, not refreshed and retried), then deletes the account and signs out', async () => {
+    const { email, password } = await newAccount();
+    const { client, storage, count } = recordedClient();
+    await client.register(email, password);
+    const tokens = await client.login(email, password);
+
+    const wrong = await rejected(client.deleteAccount('not-the-password-at-all'));
+    expect([wrong.status, wrong.code]).toEqual([401, 'invalid_credentials']);
+    // Sent once: a retry would spend a second attempt of the login lockout.
+    expect([count('/api/profile'), count('/refresh')]).toEqual([1, 0]);
+    expect((await client.profile()).email).toBe(email);
+
+    await client.deleteAccount(password);
+
+    expect(await storage.get()).toBeNull();
+    expect((await running.api('POST', '/refresh', { body: { refreshToken: tokens.refreshToken } })).status).toBe(401);
+    expect((await rejected(client.login(email, password))).code).toBe('invalid_credentials');
+  });
+});
+
+describe('other tabs', () => {
+  it('two tabs sharing one stored pair, with a Web Lock, spend the refresh token once: the waiting tab re-reads', async () => {
+    // The Web Locks API as a browser gives it to the tabs of one origin (Node 20 has none): one holder per name, FIFO.
+    const held = new Map<string, Promise<unknown>>();
+    const locks = {
+      request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+        const run = (held.get(name) ?? Promise.resolve()).then(callback);
+        held.set(name, run.catch(() => undefined));
+        return run;
+      },
+    };
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    const shared = memoryStorage(); // as localStorage: one store, both tabs
+    const channel = `wristband-test-${Math.random()}`;
+    const tabA = recordedClient({ storage: shared, channel });
+    const tabB = recordedClient({ storage: shared, channel });
+    try {
+      await tabA.client.login(ALICE.email, ALICE.password);
+      await expireLocally(shared);
+
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? tabA : tabB).client.fetch('/api/profile')));
+
+      expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+      expect(tabA.count('/refresh') + tabB.count('/refresh')).toBe(1);
+      await expireLocally(shared);
+      expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
+    } finally {
+      tabA.client.close();
+      tabB.client.close();
+      Reflect.deleteProperty(globalThis, 'navigator');
+    }
+  });
+
+  it('in Node, clients broadcast nothing by default: one user logging out leaves the others alone', async () => {
+    const listener = new BroadcastChannel('wristband');
+    const heard: unknown[] = [];
+    listener.onmessage = (event) => heard.push((event as { data: unknown }).data);
+    const one = createClient({ baseUrl: running.stack.url });
+    const other = createClient({ baseUrl: running.stack.url });
+    try {
+      await one.login(ALICE.email, ALICE.password);
+      await other.login(ADMIN.email, ADMIN.password);
+      await one.logout();
+      // A marker sent after the logout: once it has arrived, a broadcast of the logout would have too.
+      const marker = new BroadcastChannel('wristband');
+      const arrived = new Promise<void>((resolve) => {
+        listener.onmessage = (event) => ((event as { data: unknown }).data === 'marker' ? resolve() : heard.push((event as { data: unknown }).data));
+      });
+      marker.postMessage('marker');
+      await arrived;
+      marker.close();
+
+      expect(heard).toEqual([]);
+      expect((await other.profile()).email).toBe(ADMIN.email);
+    } finally {
+      listener.close();
+      one.close();
+      other.close();
+    }
+  });
+
+  it('a logout broadcast signs out a client that kept its own session in memory, on the server too', async () => {
+    const channel = `wristband-test-${Math.random()}`;
+    const tabA = createClient({ baseUrl: running.stack.url, channel });
+    const storageB = memoryStorage();
+    const tabB = createClient({ baseUrl: running.stack.url, channel, storage: storageB });
+    try {
+      await tabA.login(ALICE.email, ALICE.password);
+      const bTokens = await tabB.login(ADMIN.email, ADMIN.password);
+      const signedOut = new Promise<void>((resolve) => tabB.onChange((event) => event === 'signedOut' && resolve()));
+
+      await tabA.logout();
+      await signedOut;
+
+      expect(await storageB.get()).toBeNull();
+      expect((await running.api('POST', '/refresh', { body: { refreshToken: bTokens.refreshToken } })).status).toBe(401);
+    } finally {
+      tabA.close();
+      tabB.close();
+    }
+  });
+});
