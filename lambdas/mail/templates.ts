@@ -55,11 +55,11 @@ export type MailTemplateName = keyof typeof MAIL_TEMPLATES;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function fill(template: string, values: Readonly<Record<string, string>>, escape: (value: string) => string): string {
+function fill(template: string, values: Readonly<Record<string, string>>, encode: (value: string) => string): string {
   return template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`mail template placeholder ${whole} has no value`);
-    return escape(value);
+    return encode(value);
   });
 }
 
