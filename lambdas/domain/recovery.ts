@@ -24,7 +24,7 @@ import { getN, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf
 import { InvalidTokenError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
-import { LIMITS } from '../shared/settings';
+import { LIMITS, LINK_PARAMETERS } from '../shared/settings';
 import { keys, TABLE } from '../shared/table-schema';
 import type { Mailer } from '../mail/mailer';
 import { MAIL_TEMPLATES, renderMail } from '../mail/templates';
@@ -35,14 +35,8 @@ import type { Account, Users } from './users';
 
 const MAIL_TOKEN = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((LIMITS.mailTokenBytes * 4) / 3)}}$`);
 
-/** The one answer of `POST /password/forgot`, whatever the email: it must not tell whether an account exists. */
-export const FORGOT_PASSWORD_ANSWER = { message: 'If an account exists for this email, a link to reset its password is on its way.' } as const;
-
-/** The one answer of `POST /verify-email/resend`, whatever the email. */
-export const RESEND_VERIFICATION_ANSWER = { message: 'If an unverified account exists for this email, a new verification link is on its way.' } as const;
-
-/** The URL fragment parameters a link carries its token in (the page reads them; a fragment never reaches a server). */
-export const LINK_PARAMETERS = { passwordReset: 'reset_token', emailVerification: 'verify_token' } as const;
+export { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../shared/recovery-answers';
+export { LINK_PARAMETERS };
 
 export type RecoveryConfig = Pick<
   MailConfig,

@@ -1,10 +1,11 @@
 import { passwordRecoveryFromEnv } from '../domain/recovery-from-env';
 import { FORGOT_PASSWORD_ANSWER } from '../domain/recovery';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const recovery = passwordRecoveryFromEnv();
-const body = { email: str() };
+const body = REQUEST_BODIES['forgot-password'];
 
 /** `POST /password/forgot`: `202` with the same body for every well-formed email; a reset mail only for an account. */
 export const handler = httpHandler(async (request) => {

@@ -1,10 +1,11 @@
 import { emailVerificationFromEnv } from '../domain/recovery-from-env';
 import { RESEND_VERIFICATION_ANSWER } from '../domain/recovery';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const verification = emailVerificationFromEnv();
-const body = { email: str() };
+const body = REQUEST_BODIES['resend-verification'];
 
 /** `POST /verify-email/resend`: `202` with the same body for every well-formed email; a mail only for an unverified account. */
 export const handler = httpHandler(async (request) => {

@@ -1,9 +1,10 @@
 import { passwordRecoveryFromEnv } from '../domain/recovery-from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const recovery = passwordRecoveryFromEnv();
-const body = { token: str(), newPassword: str() };
+const body = REQUEST_BODIES['reset-password'];
 
 /** `POST /password/reset`: spends the link's token, stores the new password, signs the user out everywhere. */
 export const handler = httpHandler(async (request) => {

@@ -1,9 +1,10 @@
 import { emailVerificationFromEnv } from '../domain/recovery-from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const verification = emailVerificationFromEnv();
-const body = { token: str() };
+const body = REQUEST_BODIES['verify-email'];
 
 /** `POST /verify-email`: spends the link's token and marks the account verified. */
 export const handler = httpHandler(async (request) => {

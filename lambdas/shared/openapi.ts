@@ -9,6 +9,7 @@
  * (test/local/contract.test.ts › the OpenAPI document).
  */
 import { ERRORS, type ErrorCode } from './errors';
+import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from './recovery-answers';
 import { PAGED_HANDLERS, REQUEST_BODIES } from './request-bodies';
 import { DEFAULT_ROLE_CONFIG } from './roles';
 import { accessOf, ROUTES, type Route } from './routes';
@@ -172,18 +173,37 @@ export const SUCCESS: Readonly<Record<string, Success>> = {
   'set-user-role': { status: 200, description: 'The user with the new role (in their next access token).', schema: object({ user: ref('User') }) },
   'delete-user': NO_CONTENT('The user, their sessions and their orders are deleted.'),
   'revoke-user-sessions': NO_CONTENT('The user is signed out everywhere.'),
+  'forgot-password': {
+    status: 202,
+    description: 'The same answer for every well-formed email; a reset link is mailed only if the email has an account.',
+    schema: object({ message: { const: FORGOT_PASSWORD_ANSWER.message } }),
+  },
+  'reset-password': {
+    status: 200,
+    description: "The new password is stored and every session of the account is revoked; the link's token is used up.",
+    schema: object({ passwordReset: { const: true } }),
+  },
+  'verify-email': { status: 200, description: "The account's email is verified; the link's token is used up.", schema: object({ emailVerified: { const: true } }) },
+  'resend-verification': {
+    status: 202,
+    description: 'The same answer for every well-formed email; a new link is mailed only to an unverified account.',
+    schema: object({ message: { const: RESEND_VERIFICATION_ANSWER.message } }),
+  },
 };
 
 /** Error codes a handler answers besides the ones every route of its kind can get. */
 const HANDLER_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   register: ['email_taken'],
-  login: ['invalid_credentials', 'too_many_attempts'],
+  login: ['invalid_credentials', 'too_many_attempts', 'email_not_verified'],
   refresh: ['invalid_token'],
   profile: ['not_found'],
   // The caller's account is read first: a deleted user's still-valid token gets 404.
   'create-order': ['not_found'],
   'change-password': ['invalid_credentials', 'too_many_attempts'],
   'delete-profile': ['invalid_credentials', 'too_many_attempts'],
+  // A malformed, unknown, expired, used or superseded link token.
+  'reset-password': ['invalid_token'],
+  'verify-email': ['invalid_token'],
 };
 
 /** Every error code a route can answer. */

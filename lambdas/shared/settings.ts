@@ -141,6 +141,9 @@ export const TOKEN_IDENTITY = {
 export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const;
 export type EmailVerificationMode = (typeof EMAIL_VERIFICATION_MODES)[number];
 
+/** The URL fragment parameters a mailed link carries its token in (the page reads them; a fragment never reaches a server). */
+export const LINK_PARAMETERS = { passwordReset: 'reset_token', emailVerification: 'verify_token' } as const;
+
 export const MAIL_SETTINGS = {
   emailVerification: {
     env: 'EMAIL_VERIFICATION',
