@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
 import { localAppFromCdkJson } from './app';
+import { PACKAGE_ROOT } from '../lib/package-root';
+import { applyCdkContext } from './cdk-context';
 import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
 
 /** Where the local stack listens: HOST (default 127.0.0.1, this machine only; 0.0.0.0 for every interface). */
@@ -24,7 +26,7 @@ function port(raw: string | undefined): number {
 }
 
 /** package.json's version: the one to cite in a bug report. */
-const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
   // The SDK warns on Node 20 that future releases need Node 22. Deployed functions run on nodejs22.x; here it is noise.
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
   // Metrics are EMF lines on stdout, for CloudWatch: noise between these lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The app's cdk.json settings, where the environment sets none: the values the deployed stack gets.
+  const fromCdkJson = applyCdkContext(process.env, process.cwd());
   const dataDir = process.env.DATA_DIR || '.data';
   const notice = (line: string) => process.stderr.write(`${line}\n`);
   // The CDK app cdk.json names, built here without bundling: its routes, roles and cdk.json settings (the environment overrides them).
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     dataDir,
     app,
+    // Loopback unless told otherwise: the demo accounts have published passwords.
     host: host(process.env.HOST),
     port: port(process.env.PORT),
     onRequest: (e) => process.stdout.write(`${new Date().toISOString()} ${e.method} ${e.path} -> ${e.status} (${e.ms} ms)\n`),
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
       `  mail:     ${join(dataDir, LOCAL_OUTBOX_DIR)} (every mail as an .eml file, announced here with its link)`,
       `  demo:     ${stack.url}/demo/ (the demo page, on wristband/client)`,
+      ...(fromCdkJson.length > 0 ? [`  cdk.json: ${fromCdkJson.join(', ')}`] : []),
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),
       stack.seeded.length > 0 ? '  (created just now on an empty database)' : '  (created on the first start of this data directory)',

@@ -22,10 +22,11 @@ import { MAIL_SETTINGS, MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
+import { bundlingRoot, PACKAGE_ROOT } from '../package-root';
 import { tableStatements } from '../table-grants';
 
-/** The repository root: entry points, the lock file and esbuild are found from here. */
-export const PROJECT_ROOT = join(__dirname, '..', '..');
+/** The repository root, or the installed package's: the entry points and the tsconfig are found from here (lib/package-root.ts). */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 export const RUNTIME = Runtime.NODEJS_22_X;
 export const ESBUILD_TARGET = 'node22';
@@ -155,9 +156,12 @@ export class WristbandFunction extends NodejsFunction {
       environment,
       // X-Ray: the Lambda service traces every invocation; tracing.ts adds handler, DynamoDB, Secrets Manager and SSM subsegments.
       tracing: Tracing.ACTIVE,
-      // wristband's own handlers bundle from this package; an app's entry from the app's lock file (NodejsFunction finds it).
-      ...(isInside(PROJECT_ROOT, entry) ? { projectRoot: PROJECT_ROOT, depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json') } : {}),
+      // wristband's own handlers bundle from this package (the repository's lock file, or the installing app's:
+      // the package ships none, lib/package-root.ts); an app's entry from the app's lock file (NodejsFunction finds it).
+      ...(isInside(PROJECT_ROOT, entry) ? bundlingRoot() : {}),
       bundling: {
+        // Named, not found: from node_modules/wristband, esbuild must not pick up the installing app's tsconfig.
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
         forceDockerBundling: false,
         format: OutputFormat.ESM,
         minify: true,

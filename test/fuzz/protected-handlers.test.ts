@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { Users } from '../../lambdas/domain/users';
 import { keys } from '../../lambdas/shared/table-schema';
 import { setUpEnvironment } from '../support/environment';
-import { proxyEvent } from '../support/events';
+import { proxyEvent, routed } from '../support/events';
 import { strongPassword } from '../support/local-stack';
 import {
   anyString,
@@ -48,7 +48,7 @@ const staff: string[] = [];
 beforeAll(async () => {
   const env = await setUpEnvironment();
   for (const name of ['profile', 'create-order', 'list-orders', 'admin', 'list-users', 'set-user-role', 'delete-user', 'list-sessions', 'revoke-session', 'revoke-all-sessions', 'revoke-user-sessions'] as const) {
-    h[name] = ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
+    h[name] = routed(name, ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler);
   }
   const register = ((await import('../../lambdas/handlers/register')) as { handler: Handler }).handler;
   for (let i = 0; i < 40; i++) {

@@ -135,7 +135,7 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
   it('answers 503 when a handler touches an item type its function may not: the profile code run as list-orders', async () => {
     const { handler } = (await import('../../lambdas/handlers/profile')) as { handler: (e: unknown, c: unknown) => Promise<{ statusCode: number; body: string }> };
     const aliceId = (await running.api('GET', '/api/profile', { token: (await login(running.api, ALICE.email, ALICE.password)).accessToken })).json.user.id;
-    const event = withCaller(proxyEvent({ httpMethod: 'GET', path: '/api/profile', resource: '/api/profile' }), aliceId, 'user');
+    const event = withCaller(proxyEvent({ httpMethod: 'GET', resource: '/api/profile', path: '/api/profile' }), aliceId, 'user');
 
     const asProfile = await asFunction('profile', () => handler(event, context('wristband-profile')));
     const asListOrders = await asFunction('list-orders', () => handler(event, context('wristband-profile')));

@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { keys } from '../../lambdas/shared/table-schema';
 import { setUpEnvironment } from '../support/environment';
-import { proxyEvent, withCaller } from '../support/events';
+import { proxyEvent, withCaller, routed } from '../support/events';
 import { strongPassword } from '../support/local-stack';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -18,7 +18,7 @@ let bob: string;
 beforeAll(async () => {
   await setUpEnvironment();
   for (const [key, name] of [['register', 'register'], ['createOrder', 'create-order'], ['listOrders', 'list-orders'], ['profile', 'profile']] as const) {
-    h[key] = ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
+    h[key] = routed(name, ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler);
   }
   const register = async (email: string) => JSON.parse((await h.register(proxyEvent({ httpMethod: 'POST', json: { email, password: strongPassword() } }))).body).user.id as string;
   alice = await register('idor-alice@example.com');

@@ -1,6 +1,7 @@
 /** API Gateway proxy events as the REST API sends them, for invoking handlers directly. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/gateway';
+import { ROUTES } from '../../lambdas/shared/routes';
 
 export function proxyEvent(overrides: Partial<APIGatewayProxyEvent> & { json?: unknown } = {}): APIGatewayProxyEvent {
   const { json, ...rest } = overrides;
@@ -27,3 +28,17 @@ export function withCaller(event: APIGatewayProxyEvent, sub: string, role: 'user
 }
 
 export const context = (name = 'test') => lambdaContext(name, 'test-request');
+
+/**
+ * A handler as API Gateway invokes it: an event left at proxyEvent's default
+ * resource gets the handler's own route (resource and method), as the gateway
+ * would send it. protectedHandler answers 403 to a route missing from its
+ * table, so a test that means another route must say so explicitly.
+ */
+export function routed<F extends (event: APIGatewayProxyEvent, ...rest: never[]) => unknown>(name: string, handler: F): F {
+  const route = ROUTES.find((r) => r.handler === name);
+  if (!route) return handler;
+  const wrapped = (event: APIGatewayProxyEvent, ...rest: never[]) =>
+    handler(event && event.resource === '/' && route.path !== '/' ? { ...event, resource: route.path, httpMethod: route.method } : event, ...rest);
+  return wrapped as F;
+}

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { DEADLINE_MARGIN_MS } from '../../../lambdas/shared/http';
 import { DynamoProxy, INTERNAL_ERROR, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
-import { context, proxyEvent, withCaller } from '../../support/events';
+import { context, proxyEvent, withCaller, routed } from '../../support/events';
 import { Users } from '../../../lambdas/domain/users';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
@@ -46,7 +46,7 @@ async function handlersAgainst(endpoint: string): Promise<Record<string, Handler
   jest.resetModules();
   process.env.DYNAMODB_ENDPOINT = endpoint;
   const handlers: Record<string, Handler> = {};
-  for (const name of DYNAMO_HANDLERS) handlers[name] = ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
+  for (const name of DYNAMO_HANDLERS) handlers[name] = routed(name, ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler);
   return handlers;
 }
 

@@ -16,11 +16,11 @@ import { LOCAL_KEY_FILES } from '../../../lambdas/keys/key-store';
 import { LOCAL_TOTP_KEY_FILE } from '../../../lambdas/keys/totp-key';
 import { codeAt, stepAt } from '../../../lambdas/domain/totp';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
-import { type FunctionName, ROUTES, type Route } from '../../../lambdas/shared/routes';
+import type { FunctionName } from '../../../lambdas/shared/routes';
 import { Users } from '../../../lambdas/domain/users';
 import { keys } from '../../../lambdas/shared/table-schema';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
-import { context, proxyEvent, withCaller } from '../../support/events';
+import { context, proxyEvent, withCaller, routed } from '../../support/events';
 import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
 import { captureOutput, type Capture } from '../shared/output-capture';
 
@@ -41,7 +41,7 @@ const exercised = new Set<FunctionName>();
 
 async function load<T>(name: FunctionName): Promise<T> {
   exercised.add(name);
-  return ((await import(`../../../lambdas/handlers/${name}`)) as { handler: T }).handler;
+  return routed(name, ((await import(`../../../lambdas/handlers/${name}`)) as { handler: (event: APIGatewayProxyEvent) => unknown }).handler) as T;
 }
 
 const post = (json: unknown, headers: Record<string, string> = {}) =>
@@ -58,10 +58,7 @@ afterAll(() => capture.restore());
 
 describe('every function, fed secrets at DEBUG', () => {
   it('runs the HTTP functions through their successes and refusals', async () => {
-    // API Gateway names the route's path pattern in `resource`; protected handlers find their route by it.
-    const resourceOf = (name: FunctionName) => (ROUTES as readonly Route[]).find((route) => route.handler === name)?.path;
-    const call = async (name: FunctionName, event: APIGatewayProxyEvent) =>
-      (await load<Handler>(name))({ ...event, resource: resourceOf(name) ?? event.resource }, context(name));
+    const call = async (name: FunctionName, event: APIGatewayProxyEvent) => (await load<Handler>(name))(event, context(name));
     secrets.set('password', PASSWORD).set('wrong password', WRONG_PASSWORD);
 
     expect((await call('root', proxyEvent())).statusCode).toBe(200);

@@ -15,7 +15,7 @@ import { keys } from '../../../lambdas/shared/table-schema';
 import { asFunction, enforceTableGrants, type TableAccessLog } from '../../../local/table-grants';
 import { DynamoProxy, INTERNAL_ERROR, itemKeyOf, type DynamoRequestBody, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
-import { proxyEvent, withCaller } from '../../support/events';
+import { proxyEvent, withCaller, routed } from '../../support/events';
 import { strongPassword, uniqueEmail } from '../../support/local-stack';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   // Each handler runs as its function, so its calls (the recovery paths below included) are checked against its grants.
   const load = async (name: FunctionName): Promise<Handler> => {
-    const { handler } = (await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler };
+    const handler = routed(name, ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler);
     return (event) => {
       invoked.add(name);
       return asFunction(name, () => handler(event));

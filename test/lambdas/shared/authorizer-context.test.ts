@@ -25,7 +25,7 @@ it('serves an admin route with the context exactly as API Gateway delivers it: s
   // The real policy, through the same checks and stringification API Gateway applies.
   const authorizer = authorizerContextOf(policyFor(claims, methodArnOf(LOCAL_API_STAGE, 'GET', '/api/admin')));
   expect(Object.values(authorizer).every((value) => typeof value === 'string')).toBe(true);
-  const event = proxyEvent({ requestContext: { requestId: 'r', authorizer } as unknown as APIGatewayProxyEvent['requestContext'] });
+  const event = proxyEvent({ resource: '/api/admin', path: '/api/admin', requestContext: { requestId: 'r', authorizer } as unknown as APIGatewayProxyEvent['requestContext'] });
   const response = await handler(event, context('admin'));
   expect([response.statusCode, JSON.parse(response.body).user]).toEqual([200, { id: 'user-1', role: 'admin' }]);
 });
