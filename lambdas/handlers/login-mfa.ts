@@ -2,13 +2,14 @@ import { dbFromEnv, mfaFromEnv, sessionsFromEnv } from '../domain/from-env';
 import { MfaChallenges } from '../domain/mfa-challenges';
 import { describeClient } from '../domain/sessions';
 import { ValidationError } from '../shared/errors';
+import { REQUEST_BODIES } from '../shared/request-bodies';
 import { httpHandler, jsonResponse } from '../shared/http';
-import { optional, parseBody, str } from '../shared/validation';
+import { parseBody } from '../shared/validation';
 
 const challenges = new MfaChallenges(dbFromEnv());
 const mfa = mfaFromEnv();
 const sessions = sessionsFromEnv();
-const body = { challenge: str({ max: 64 }), code: optional(str({ max: 16 })), recoveryCode: optional(str({ max: 32 })) };
+const body = REQUEST_BODIES['login-mfa'];
 
 /** `POST /login/mfa`: redeems the challenge of `POST /login` with a TOTP code (or a recovery code); a token pair with amr pwd+otp. */
 export const handler = httpHandler(async (request) => {

@@ -1,9 +1,10 @@
 import { mfaFromEnv } from '../domain/from-env';
 import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const mfa = mfaFromEnv();
-const body = { code: str({ max: 16 }) };
+const body = REQUEST_BODIES['mfa-totp-confirm'];
 
 /** `POST /api/mfa/totp/confirm`: activates the pending secret with a code from it; answers ten recovery codes, once. */
 export const handler = httpHandler(async (request) => {

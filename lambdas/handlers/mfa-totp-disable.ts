@@ -3,11 +3,12 @@ import { PasswordHasher } from '../domain/passwords';
 import { passwordConfig } from '../shared/config';
 import { ValidationError } from '../shared/errors';
 import { callerOf, httpHandler, noContent } from '../shared/http';
-import { optional, parseBody, str } from '../shared/validation';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
 
 const mfa = mfaFromEnv();
 const check = passwordCheckFromEnv(new PasswordHasher(passwordConfig().bcryptCost));
-const body = { password: str(), code: optional(str({ max: 16 })), recoveryCode: optional(str({ max: 32 })) };
+const body = REQUEST_BODIES['mfa-totp-disable'];
 
 /** `DELETE /api/mfa/totp`: turns TOTP off; the password and a current code (or a recovery code), under the lockout rules. */
 export const handler = httpHandler(async (request) => {

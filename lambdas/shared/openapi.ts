@@ -145,7 +145,23 @@ const NO_CONTENT = (description: string): Success => ({ status: 204, description
 export const SUCCESS: Readonly<Record<string, Success>> = {
   root: { status: 200, description: 'Liveness.', schema: object({ name: { const: 'wristband' }, status: { const: 'ok' } }) },
   register: { status: 201, description: 'The new user (role `user`).', schema: object({ user: ref('User') }) },
-  login: { status: 200, description: 'A token pair; the login opens a session.', schema: ref('TokenPair') },
+  login: {
+    status: 200,
+    description: 'A token pair (the login opens a session), or for an account with a second factor a challenge for `POST /login/mfa`.',
+    schema: { oneOf: [ref('TokenPair'), object({ mfaRequired: { const: true }, challenge: { type: 'string' } })] },
+  },
+  'login-mfa': { status: 200, description: 'A token pair whose access token says `amr` pwd+otp; the challenge is used up.', schema: ref('TokenPair') },
+  'mfa-totp-enrol': {
+    status: 200,
+    description: 'A new secret, pending until confirmed, and its otpauth:// URI for the authenticator app.',
+    schema: object({ secret: { type: 'string' }, otpauthUri: { type: 'string' } }),
+  },
+  'mfa-totp-confirm': {
+    status: 200,
+    description: 'The authenticator is active; the recovery codes, shown this once.',
+    schema: object({ recoveryCodes: { type: 'array', items: { type: 'string' } } }),
+  },
+  'mfa-totp-disable': NO_CONTENT('The second factor is turned off; login answers tokens again.'),
   refresh: { status: 200, description: 'The next token pair; the refresh token sent is used up.', schema: ref('TokenPair') },
   logout: NO_CONTENT("The token's session is revoked (also for an unknown or already revoked token)."),
   jwks: {
@@ -201,6 +217,10 @@ const HANDLER_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'create-order': ['not_found'],
   'change-password': ['invalid_credentials', 'too_many_attempts'],
   'delete-profile': ['invalid_credentials', 'too_many_attempts'],
+  // A wrong code is invalid_credentials and spends the email's lockout budget; an unknown or outdated challenge is invalid_token.
+  'login-mfa': ['invalid_token', 'invalid_credentials', 'too_many_attempts'],
+  'mfa-totp-confirm': ['not_found', 'invalid_credentials'],
+  'mfa-totp-disable': ['not_found', 'invalid_credentials', 'too_many_attempts'],
   // A malformed, unknown, expired, used or superseded link token.
   'reset-password': ['invalid_token'],
   'verify-email': ['invalid_token'],

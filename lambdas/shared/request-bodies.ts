@@ -46,6 +46,18 @@ export const REQUEST_BODIES = {
   'delete-profile': { password: documented(str(), { description: "The caller's current password." }) },
   // The handler narrows this to the configured roles (known at run time only); the default ones are documented.
   'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
+  // Second factor: exactly one of code and recoveryCode, which the handlers check (a shape cannot say it).
+  'login-mfa': {
+    challenge: documented(str({ max: 64 }), { description: 'The `challenge` that `POST /login` answered.' }),
+    code: optional(documented(str({ max: 16 }), { description: "A current code from the authenticator app; this or recoveryCode." })),
+    recoveryCode: optional(documented(str({ max: 32 }), { description: 'One of the recovery codes (any case, hyphen optional); this or code.' })),
+  },
+  'mfa-totp-confirm': { code: documented(str({ max: 16 }), { description: 'A current code from the newly added authenticator.' }) },
+  'mfa-totp-disable': {
+    password: documented(str(), { description: "The caller's current password." }),
+    code: optional(str({ max: 16 })),
+    recoveryCode: optional(str({ max: 32 })),
+  },
   // Recovery: an email answers the same 202 whether it has an account or not; a token is judged by the domain (401).
   'forgot-password': { email },
   'reset-password': { token: mailToken(LINK_PARAMETERS.passwordReset), newPassword: documented(str(), { description: passwordRules }) },
