@@ -11,12 +11,16 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { appUrlProblem, MAIL_FROM_PATTERN } from '../lambdas/shared/config';
 import {
   AUTH_RATE_LIMIT,
   AUTH_RATE_LIMIT_WINDOW,
   authRateLimitProblems,
+  EMAIL_VERIFICATION_MODES,
+  MAIL_SETTINGS,
   MFA_REQUIRED_ROLES,
   SETTINGS,
+  type EmailVerificationMode,
   TOKEN_IDENTITY,
   type SettingName,
   type Settings,
@@ -161,6 +165,12 @@ export interface WristbandConfig {
   /** Requests per source IP per window on the abuse-limited routes (WAF); 0: no web ACL. */
   readonly authRateLimit: number;
   readonly authRateLimitWindowSeconds: number;
+  /** `off`, `optional` or `required` (MAIL_SETTINGS). */
+  readonly emailVerification: EmailVerificationMode;
+  /** The SES identity mails are sent from; undefined: no mail, and no SES permission for any function. */
+  readonly mailFrom: string | undefined;
+  /** The page mail links open. */
+  readonly appUrl: string | undefined;
   readonly roles: RoleConfig;
   readonly stackName: string;
   readonly corsOrigin: string;
@@ -181,6 +191,9 @@ export type WristbandConfigProps = Partial<
     alarmNotify: string;
     authRateLimit: number;
     authRateLimitWindowSeconds: number;
+    emailVerification: EmailVerificationMode;
+    mailFrom: string;
+    appUrl: string;
     roles: readonly string[] | string;
     registrationRole: string;
     createAdminRole: string;
@@ -205,6 +218,9 @@ export const CONFIG_KEYS: readonly string[] = [
   ALARM_NOTIFY.key,
   AUTH_RATE_LIMIT.key,
   AUTH_RATE_LIMIT_WINDOW.key,
+  MAIL_SETTINGS.emailVerification.key,
+  MAIL_SETTINGS.mailFrom.key,
+  MAIL_SETTINGS.appUrl.key,
   ...Object.values(ROLE_SETTINGS).map((s) => s.key),
   STACK_NAME_SETTING.key,
   CORS_ORIGIN.key,
@@ -284,6 +300,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): WristbandConf
     debugLogSampleRate: sampleRate(raw(DEBUG_LOG_SAMPLE_RATE.key), problems),
     alarmNotify: alarmNotify(raw(ALARM_NOTIFY.key), problems),
     ...authRateLimit(raw(AUTH_RATE_LIMIT.key), raw(AUTH_RATE_LIMIT_WINDOW.key), problems),
+    ...mailSettings(raw(MAIL_SETTINGS.emailVerification.key), raw(MAIL_SETTINGS.mailFrom.key), raw(MAIL_SETTINGS.appUrl.key), problems),
     roles: roleConfigOf(raw, problems),
     stackName: stackName(raw(STACK_NAME_SETTING.key), problems),
     corsOrigin: corsOrigin(raw(CORS_ORIGIN.key), problems),
@@ -429,6 +446,32 @@ function authRateLimit(limit: unknown, window: unknown, problems: string[]): Pic
   problems.push(...found);
   if (found.length > 0) return out;
   return { authRateLimit: parsedLimit as number, authRateLimitWindowSeconds: parsedWindow as number };
+}
+
+/** Email verification, the sender and the link page; `required` needs both of the others, or nobody could ever log in. */
+function mailSettings(mode: unknown, from: unknown, appUrl: unknown, problems: string[]): Pick<WristbandConfig, 'emailVerification' | 'mailFrom' | 'appUrl'> {
+  const out: { emailVerification: EmailVerificationMode; mailFrom: string | undefined; appUrl: string | undefined } = {
+    emailVerification: MAIL_SETTINGS.emailVerification.default,
+    mailFrom: undefined,
+    appUrl: undefined,
+  };
+  if (mode !== undefined && mode !== null) {
+    if (typeof mode === 'string' && (EMAIL_VERIFICATION_MODES as readonly string[]).includes(mode)) out.emailVerification = mode as EmailVerificationMode;
+    else problems.push(`${MAIL_SETTINGS.emailVerification.key} must be one of ${EMAIL_VERIFICATION_MODES.join(', ')}, got ${show(mode)}`);
+  }
+  if (from !== undefined && from !== null) {
+    if (typeof from === 'string' && from.length <= EMAIL_MAX_LENGTH && MAIL_FROM_PATTERN.test(from)) out.mailFrom = from;
+    else problems.push(`${MAIL_SETTINGS.mailFrom.key} must be one email address (no display name), verified in SES, got ${show(from)}`);
+  }
+  if (appUrl !== undefined && appUrl !== null) {
+    const problem = typeof appUrl === 'string' ? appUrlProblem(appUrl) : 'must be a string';
+    if (problem) problems.push(`${MAIL_SETTINGS.appUrl.key}: ${problem}`);
+    else out.appUrl = appUrl as string;
+  }
+  if (out.emailVerification === 'required' && (out.mailFrom === undefined || out.appUrl === undefined)) {
+    problems.push(`${MAIL_SETTINGS.emailVerification.key} 'required' needs ${MAIL_SETTINGS.mailFrom.key} and ${MAIL_SETTINGS.appUrl.key}: without mail nobody could verify, so nobody could log in`);
+  }
+  return out;
 }
 
 /** The configuration of a CDK app (or any construct): its context, overridden by `props`. */

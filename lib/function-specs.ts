@@ -59,6 +59,9 @@ export const DELETES_USER: ItemGrants = {
   order: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
 };
 
+/** MailQuota.reserve: one conditional update per mail, and a read to tell a full window from a lost race. */
+export const RESERVES_MAIL: ItemGrants = { mailQuota: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] };
+
 /** Every action a spec allows on base table items, whatever the item type. */
 export function tableActions(spec: FunctionSpec): TableAction[] {
   const granted = new Set(Object.values(spec.table ?? {}).flat());
@@ -81,6 +84,8 @@ export interface FunctionSpec {
   readonly totpKey?: boolean;
   /** Rotates the signing key: writes the secret and the public key parameter. */
   readonly rotatesKeys?: boolean;
+  /** Sends mail through SES, from the configured `mailFrom` identity only. */
+  readonly sendsMail?: boolean;
   readonly description: string;
 }
 
@@ -92,8 +97,14 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   root: { ...SMALL, description: 'GET / liveness' },
   register: {
     ...BCRYPT,
-    // The account's conditional put owns the email; the pointer goes first and is removed again if the email is taken.
-    table: { account: ['dynamodb:GetItem', 'dynamodb:PutItem'], userPointer: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+    table: grants(
+      // The account's conditional put owns the email; the pointer goes first and is removed again if the email is taken.
+      { account: ['dynamodb:GetItem', 'dynamodb:PutItem'], userPointer: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+      // The verification mail: its budget and its token.
+      RESERVES_MAIL,
+      { verifyToken: ['dynamodb:PutItem'] },
+    ),
+    sendsMail: true,
     description: 'POST /register',
   },
   login: {
@@ -149,6 +160,38 @@ export const FUNCTION_SPECS: Record<FunctionName, FunctionSpec> = {
   },
   logout: { ...SMALL, table: { refreshToken: ['dynamodb:GetItem'], refreshFamily: ['dynamodb:UpdateItem'] }, description: 'POST /logout' },
   jwks: { ...SMALL, publicKeys: true, description: 'GET /.well-known/jwks.json' },
+  'forgot-password': {
+    // Answers take at least LIMITS.recoveryResponseFloorMs, plus SES's time for an account.
+    ...SMALL,
+    timeoutSeconds: 10,
+    table: grants({ account: ['dynamodb:GetItem'], resetToken: ['dynamodb:PutItem'] }, RESERVES_MAIL),
+    sendsMail: true,
+    description: 'POST /password/forgot',
+  },
+  'reset-password': {
+    ...BCRYPT,
+    table: grants(REVOKES_ALL_SESSIONS, {
+      // Read the token, delete it once spent.
+      resetToken: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+      // Spending is a conditional update of the quota item that names the live reset token.
+      mailQuota: ['dynamodb:UpdateItem'],
+      // The account the token names, then its new hash (a conditional update).
+      account: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    }),
+    description: 'POST /password/reset',
+  },
+  'verify-email': {
+    ...SMALL,
+    table: { verifyToken: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], account: ['dynamodb:UpdateItem'] },
+    description: 'POST /verify-email',
+  },
+  'resend-verification': {
+    ...SMALL,
+    timeoutSeconds: 10,
+    table: grants({ account: ['dynamodb:GetItem'], verifyToken: ['dynamodb:PutItem'] }, RESERVES_MAIL),
+    sendsMail: true,
+    description: 'POST /verify-email/resend',
+  },
   'openid-configuration': { ...SMALL, description: 'GET /.well-known/openid-configuration' },
   openapi: { ...SMALL, description: 'GET /openapi.json' },
   profile: { ...SMALL, table: READS_ACCOUNT_BY_ID, description: 'GET /api/profile' },

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, SETTINGS, TOKEN_IDENTITY } from '../lambdas/shared/settings';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../lambdas/shared/settings';
 
 /** Every setting the local stack reads from the environment that the deployed stack reads from context. */
 export const CONTEXT_SETTINGS: readonly { readonly key: string; readonly env: string }[] = [
@@ -16,6 +16,8 @@ export const CONTEXT_SETTINGS: readonly { readonly key: string; readonly env: st
   TOKEN_IDENTITY.audience,
   AUTH_RATE_LIMIT,
   AUTH_RATE_LIMIT_WINDOW,
+  // Not mailFrom and appUrl: locally mail goes to the outbox, and a deployed app page would POST a local token to the deployed API.
+  MAIL_SETTINGS.emailVerification,
 ];
 
 /**

@@ -8,7 +8,7 @@ import { ConfigError } from '../lambdas/shared/config';
 import { localAppFromCdkJson } from './app';
 import { PACKAGE_ROOT } from '../lib/package-root';
 import { applyCdkContext } from './cdk-context';
-import { DEMO_ACCOUNTS, startLocalStack } from './stack';
+import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
 
 /** Where the local stack listens: HOST (default 127.0.0.1, this machine only; 0.0.0.0 for every interface). */
 function host(raw: string | undefined): string {
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       `wristband ${VERSION} local stack listening on ${stack.url}`,
       `  data:     ${dataDir} (database and signing keys; kept across restarts)`,
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
+      `  mail:     ${join(dataDir, LOCAL_OUTBOX_DIR)} (every mail as an .eml file, announced here with its link)`,
       `  demo:     ${stack.url}/demo/ (the demo page, on wristband/client)`,
       ...(fromCdkJson.length > 0 ? [`  cdk.json: ${fromCdkJson.join(', ')}`] : []),
       '  demo accounts:',

@@ -14,7 +14,7 @@
 import { roleConfig, type RoleConfig } from '../lambdas/shared/roles';
 import dynalite from 'dynalite';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PasswordHasher } from '../lambdas/domain/passwords';
@@ -23,7 +23,7 @@ import { ensureLocalKeys } from '../lambdas/keys/local-keys';
 import { passwordConfig, readSettings } from '../lambdas/shared/config';
 import { createDb, type Db } from '../lambdas/shared/dynamo';
 import { ROUTES } from '../lambdas/shared/routes';
-import { WIRING_ENV } from '../lambdas/shared/settings';
+import { MAIL_SETTINGS, WIRING_ENV } from '../lambdas/shared/settings';
 import { checkDatabase, LOCAL_STACK_PID_FILE } from './data-dir';
 import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
@@ -40,6 +40,12 @@ export const DEMO_ACCOUNTS = [
 ] as const;
 
 export const LOCAL_TABLE_NAME = 'wristband-local';
+/** Under DATA_DIR: every mail the local stack "sends", as an .eml file. */
+export const LOCAL_OUTBOX_DIR = 'outbox';
+/** The local sender, unless MAIL_FROM says otherwise. */
+export const LOCAL_MAIL_FROM = 'no-reply@wristband.localhost';
+/** The page mail links open locally, unless APP_URL says otherwise: the demo page, which reads the token from the fragment. */
+export const LOCAL_APP_PATH = '/demo/';
 /** Request header bytes the local server accepts (Node's default is 16 KiB). */
 export const LOCAL_MAX_HEADER_BYTES = 256 * 1024;
 /** Written under DATA_DIR while the stack runs. */
@@ -90,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await listen(dynamo, 0, '127.0.0.1');
   const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
+  let started: Server | undefined;
   try {
     const keysDir = join(dataDir, 'keys');
     const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -100,6 +107,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env[WIRING_ENV.dynamoEndpoint] = dynamoEndpoint;
     env[WIRING_ENV.localKeysDir] = keysDir;
     env.AWS_REGION ??= 'local';
+
+    // Listening before the handlers load: the mail links need this stack's URL (APP_URL), read at import like the rest.
+    let listener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    // Node refuses headers over 16 KiB by itself: let larger ones reach the gateway, which refuses header values over
+    // API Gateway's 10,240 bytes the way API Gateway does (local/aws-limits.ts).
+    const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, (req, res) => {
+      if (listener) listener(req, res);
+      else res.writeHead(503).end();
+    });
+    started = server;
+    // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
+    server.keepAliveTimeout = 1000;
+    await listen(server, options.port, options.host ?? '127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${port}`;
+    // Mail goes to files under DATA_DIR/outbox, each announced on the console with its link (lambdas/mail/outbox-mailer.ts).
+    env[WIRING_ENV.mailOutboxDir] = join(dataDir, LOCAL_OUTBOX_DIR);
+    env[MAIL_SETTINGS.mailFrom.env] ??= LOCAL_MAIL_FROM;
+    env[MAIL_SETTINGS.appUrl.env] ??= `${url}${LOCAL_APP_PATH}`;
 
     const db = createDb({ tableName: LOCAL_TABLE_NAME, endpoint: dynamoEndpoint, region: 'local' });
     await ensureTable(db);
@@ -132,14 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
-    // Node refuses headers over 16 KiB by itself: let larger ones reach the gateway, which refuses header values over
-    // API Gateway's 10,240 bytes the way API Gateway does (local/aws-limits.ts).
-    const server = createServer({ maxHeaderSize: LOCAL_MAX_HEADER_BYTES }, withDemoPage(gateway.listener));
-    // Keep-alive sockets would hold `close()` open; the gateway answers quickly, so short is fine.
-    server.keepAliveTimeout = 1000;
-    await listen(server, options.port, options.host ?? '127.0.0.1');
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://localhost:${port}`;
+    listener = withDemoPage(gateway.listener);
     // Lets `npm run invoke` in another terminal find this stack's database and keys.
     const statePath = join(dataDir, LOCAL_STACK_STATE_FILE);
     await writeFile(statePath, JSON.stringify({ url, dynamoEndpoint, tableName: LOCAL_TABLE_NAME, keysDir, pid: process.pid }, null, 2));
@@ -165,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     };
   } catch (error) {
+    if (started) await close(started).catch(() => undefined);
     await close(dynamo).catch(() => undefined);
     await rm(pidPath, { force: true });
     throw error;
@@ -187,7 +207,14 @@ async function seedDemoAccounts(db: Db, bcryptCost: number, roles: RoleConfig): 
   for (const account of DEMO_ACCOUNTS) {
     // The demo passwords are known by design, so they skip the policy (which may be set stricter locally).
     await users.create(
-      { email: account.email, role: account.role === 'admin' ? roles.createAdmin : roles.registration, name: account.name, passwordHash: await hasher.hash(account.password) },
+      // Verified: the demo logs in whatever EMAIL_VERIFICATION says, and its tokens show `email_verified: true`.
+      {
+        email: account.email,
+        role: account.role === 'admin' ? roles.createAdmin : roles.registration,
+        name: account.name,
+        passwordHash: await hasher.hash(account.password),
+        emailVerified: true,
+      },
       new Date().toISOString(),
     );
     created.push(account.email);

@@ -3,10 +3,10 @@
  * token), and the login check itself.
  */
 import { batchGetConsistent, type Db } from '../shared/dynamo';
-import { InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
+import { EmailNotVerifiedError, InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countMetric } from '../shared/metrics';
-import { LIMITS } from '../shared/settings';
+import { LIMITS, type EmailVerificationMode } from '../shared/settings';
 import { keys } from '../shared/table-schema';
 import type { AccessTokenIssuer, AuthMethod } from '../tokens/access-tokens';
 import { MfaChallenges } from './mfa-challenges';
@@ -43,7 +43,7 @@ export class Sessions {
   }
 
   private async pair(account: Account, refreshToken: string, amr: readonly AuthMethod[]): Promise<TokenPair> {
-    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role, amr });
+    const { accessToken, expiresIn } = await this.issuer.issue({ sub: account.id, role: account.role, amr, emailVerified: account.emailVerified === true });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn };
   }
 }
@@ -72,6 +72,7 @@ export class Login {
     private readonly sessions: Sessions,
     /** Accounts with a second factor get a challenge instead of tokens (POST /login/mfa redeems it). */
     private readonly challenges: MfaChallenges = new MfaChallenges(db),
+    private readonly emailVerification: EmailVerificationMode = 'optional',
   ) {}
 
   /**
@@ -102,6 +103,12 @@ export class Login {
       countMetric('loginFailed', reason);
       attempt.failed();
       throw new InvalidCredentialsError(reason);
+    }
+    if (this.emailVerification === 'required' && !account.emailVerified) {
+      // Only a caller who knows the password learns this: every other caller got the uniform 401 above.
+      await attempt.succeeded();
+      countMetric('loginFailed', 'email_not_verified');
+      throw new EmailNotVerifiedError();
     }
     if (account.mfa) {
       // The password was right: its slot goes back, and the code is checked (and counted) by POST /login/mfa.

@@ -28,6 +28,8 @@ export interface User {
 /** An account as stored, hash included: never leaves the domain layer. */
 export interface Account extends User {
   readonly passwordHash: string;
+  /** Whether the owner followed a verification (or reset) link sent to the email. Absent on older items: false. */
+  readonly emailVerified?: boolean;
   /** A second factor the account signs in with (set when TOTP is confirmed, removed when it is turned off). */
   readonly mfa?: 'totp';
 }
@@ -43,8 +45,9 @@ export function accountFromItem(item: Item | undefined): Account | undefined {
   const passwordHash = getS(item, 'passwordHash');
   if (!id || !email || !isRole(role) || !createdAt || !passwordHash) return undefined;
   const name = getS(item, 'name');
+  const emailVerified = item?.emailVerified?.BOOL === true;
   const mfa = getS(item, 'mfa') === 'totp' ? ('totp' as const) : undefined;
-  return { id, email, role, createdAt, passwordHash, ...(name !== undefined ? { name } : {}), ...(mfa ? { mfa } : {}) };
+  return { id, email, role, createdAt, passwordHash, emailVerified, ...(name !== undefined ? { name } : {}), ...(mfa ? { mfa } : {}) };
 }
 
 /** The public view: what the contract calls `User`. */
@@ -77,7 +80,7 @@ export class Users {
    * creations for one email succeeds; the others get EmailTakenError.
    */
   async create(account: Omit<Account, 'id' | 'createdAt'>, createdAt: string): Promise<User> {
-    const { email, role, passwordHash } = account;
+    const { email, role, passwordHash, emailVerified } = account;
     const id = randomUUID();
     const name = account.name?.trim() || undefined;
 
@@ -93,6 +96,7 @@ export class Users {
       [TABLE.usersIndex.partitionKey]: S(keys.usersIndexShard(id)),
       [TABLE.usersIndex.sortKey]: S(`${createdAt}#${id}`),
       ...(name ? { name: S(name) } : {}),
+      ...(emailVerified ? { emailVerified: { BOOL: true } } : {}),
     };
     try {
       await this.db.client.send(
@@ -211,6 +215,53 @@ export class Users {
       const now = await this.accountByEmail(account.email);
       if (now?.id === account.id && now.passwordHash === passwordHash) return;
       throw new InvalidCredentialsError('wrong_password');
+    }
+  }
+
+  /**
+   * Marks the account verified, if it is still the account of `id` (an email deleted and registered again is another
+   * account, which a link sent to the first one must not verify). False when it is not.
+   */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    try {
+      await this.db.client.send(
+        new UpdateItemCommand({
+          TableName: this.db.tableName,
+          Key: keyOf(keys.account(email)),
+          UpdateExpression: 'SET emailVerified = :yes',
+          ConditionExpression: `${ITEM_PRESENT} AND userId = :id`,
+          ExpressionAttributeNames: names(),
+          ExpressionAttributeValues: { ':yes': { BOOL: true }, ':id': S(id) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Replaces the password hash after a reset: the caller proved control of the email, not knowledge of the old
+   * password, so the condition is only that the account is still the one the link was sent for. The email is
+   * verified by the same write (the link reached its inbox).
+   */
+  async resetPasswordHash(id: string, email: string, passwordHash: string, changedAt: string): Promise<boolean> {
+    try {
+      await this.db.client.send(
+        new UpdateItemCommand({
+          TableName: this.db.tableName,
+          Key: keyOf(keys.account(email)),
+          UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at, emailVerified = :yes',
+          ConditionExpression: `${ITEM_PRESENT} AND userId = :id`,
+          ExpressionAttributeNames: names(),
+          ExpressionAttributeValues: { ':new': S(passwordHash), ':at': S(changedAt), ':id': S(id), ':yes': { BOOL: true } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
+      throw error;
     }
   }
 

@@ -3,13 +3,20 @@ import { Lockout } from '../domain/lockout';
 import { PasswordHasher } from '../domain/passwords';
 import { MfaChallenges } from '../domain/mfa-challenges';
 import { describeClient, Login } from '../domain/sessions';
-import { lockoutConfig, passwordConfig } from '../shared/config';
+import { lockoutConfig, mailConfig, passwordConfig } from '../shared/config';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { REQUEST_BODIES } from '../shared/request-bodies';
 import { parseBody } from '../shared/validation';
 
 const db = dbFromEnv();
-const login = new Login(db, new PasswordHasher(passwordConfig().bcryptCost), new Lockout(db, lockoutConfig()), sessionsFromEnv(), new MfaChallenges(db));
+const login = new Login(
+  db,
+  new PasswordHasher(passwordConfig().bcryptCost),
+  new Lockout(db, lockoutConfig()),
+  sessionsFromEnv(),
+  new MfaChallenges(db),
+  mailConfig().emailVerification,
+);
 
 const body = REQUEST_BODIES.login;
 

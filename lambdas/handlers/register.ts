@@ -1,4 +1,5 @@
 import { dbFromEnv } from '../domain/from-env';
+import { emailVerificationFromEnv } from '../domain/recovery-from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { Registration } from '../domain/registration';
 import { Users } from '../domain/users';
@@ -10,6 +11,7 @@ import { parseBody } from '../shared/validation';
 
 const passwords = passwordConfig();
 const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);
+const verification = emailVerificationFromEnv();
 
 const body = REQUEST_BODIES.register;
 
@@ -19,5 +21,7 @@ export const handler = httpHandler(async (request) => {
   const user = await registration.register(input);
   // Counted here, not in the domain: the create-admin script registers through the same domain code.
   countMetric('userRegistered');
+  // The account exists whatever happens to the mail: trouble sending is logged, and the user can ask again (resend).
+  await verification.send(user);
   return jsonResponse(201, { user });
 });

@@ -7,11 +7,14 @@
 import { roleConfig } from './roles';
 import { isRole, parseRoleList, type Role } from './routes';
 import {
+  EMAIL_VERIFICATION_MODES,
+  MAIL_SETTINGS,
   MFA_REQUIRED_ROLES,
   SETTINGS,
   SIGNING_KEY_CACHE_SECONDS_DEFAULT,
   TOKEN_IDENTITY,
   WIRING_ENV,
+  type EmailVerificationMode,
   type SettingName,
   type Settings,
 } from './settings';
@@ -151,5 +154,55 @@ export function keySourceConfig(env: Env = process.env): KeySourceConfig {
     signingKeySecretId: optional(env, WIRING_ENV.signingKeySecretId),
     publicKeysParameter: required(env, WIRING_ENV.publicKeysParameter),
     signingKeyCacheSeconds,
+  };
+}
+
+export interface MailConfig {
+  /** Unset: no mail is sent (the routes still answer as usual; the functions log that mail is not configured). */
+  readonly mailFrom: string | undefined;
+  /** The page links in mails open, without a fragment: the token is appended as one. */
+  readonly appUrl: string | undefined;
+  readonly emailVerification: EmailVerificationMode;
+  /** Local stack and tests: write mails here instead of sending them. */
+  readonly outboxDir: string | undefined;
+  readonly passwordResetTtlSeconds: number;
+  readonly emailVerificationTtlSeconds: number;
+  readonly recoveryMailsPerHour: number;
+}
+
+/** One address, no display name: what SES takes as `FromEmailAddress` and IAM compares with `ses:FromAddress`. */
+export const MAIL_FROM_PATTERN = /^[^\s@<>(),;:"]{1,64}@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
+
+/** Why an APP_URL cannot carry mail links, or undefined when it can. */
+export function appUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${MAIL_SETTINGS.appUrl.env} must be an absolute http(s) URL, got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${MAIL_SETTINGS.appUrl.env} must be an http(s) URL, got ${JSON.stringify(value)}`;
+  if (url.hash !== '' || value.includes('#')) return `${MAIL_SETTINGS.appUrl.env} must have no fragment (#...): the token goes there, got ${JSON.stringify(value)}`;
+  return undefined;
+}
+
+export function mailConfig(env: Env = process.env): MailConfig {
+  const mode = optional(env, MAIL_SETTINGS.emailVerification.env) ?? MAIL_SETTINGS.emailVerification.default;
+  if (!(EMAIL_VERIFICATION_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`${MAIL_SETTINGS.emailVerification.env} must be one of ${EMAIL_VERIFICATION_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  const mailFrom = optional(env, MAIL_SETTINGS.mailFrom.env);
+  if (mailFrom !== undefined && !MAIL_FROM_PATTERN.test(mailFrom)) throw new ConfigError(`${MAIL_SETTINGS.mailFrom.env} must be one email address, got ${JSON.stringify(mailFrom)}`);
+  const appUrl = optional(env, MAIL_SETTINGS.appUrl.env);
+  const problem = appUrl === undefined ? undefined : appUrlProblem(appUrl);
+  if (problem) throw new ConfigError(problem);
+  return {
+    mailFrom,
+    appUrl,
+    emailVerification: mode as EmailVerificationMode,
+    outboxDir: optional(env, WIRING_ENV.mailOutboxDir),
+    passwordResetTtlSeconds: readSetting(env, 'passwordResetTtlSeconds'),
+    emailVerificationTtlSeconds: readSetting(env, 'emailVerificationTtlSeconds'),
+    recoveryMailsPerHour: readSetting(env, 'recoveryMailsPerHour'),
   };
 }

@@ -10,6 +10,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'The request body is larger than 16 KiB.' },
   invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
   too_many_attempts: { status: 429, message: 'Too many failed logins for this account. Try again later.' },
+  email_not_verified: { status: 403, message: 'Verify your email address first: follow the link in the mail we sent, or ask for a new one.' },
   email_taken: { status: 409, message: 'An account with this email already exists.' },
   invalid_token: { status: 401, message: 'The token is invalid, expired or revoked.' },
   unauthorized: { status: 401, message: 'A valid bearer access token is required.' },
@@ -86,6 +87,13 @@ export class InvalidCredentialsError extends WristbandError {
 export class TooManyAttemptsError extends WristbandError {
   constructor(readonly retryAfterSeconds: number) {
     super('too_many_attempts');
+  }
+}
+
+/** Login with the right password for an account whose email is not verified, when verification is `required`. */
+export class EmailNotVerifiedError extends WristbandError {
+  constructor() {
+    super('email_not_verified');
   }
 }
 

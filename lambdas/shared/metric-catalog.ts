@@ -43,8 +43,11 @@ export const AUTHORIZER_REJECT_REASONS = ['expired', 'bad_signature', 'unknown_k
 export type AuthorizerRejectReason = (typeof AUTHORIZER_REJECT_REASONS)[number];
 
 /** The reasons a login is counted as failed (`LoginFailed`). */
-export const LOGIN_FAILURE_REASONS = ['wrong_password', 'unknown_email', 'locked_out'] as const;
+export const LOGIN_FAILURE_REASONS = ['wrong_password', 'unknown_email', 'locked_out', 'email_not_verified'] as const;
 export type LoginFailureReason = (typeof LOGIN_FAILURE_REASONS)[number];
+
+/** The kinds of mail counted under `RecoveryMailSent`. */
+export const RECOVERY_MAIL_KINDS = ['password_reset', 'email_verification'] as const;
 
 /**
  * Every metric the functions emit (embedded metric format, unit Count,
@@ -63,6 +66,11 @@ export const METRICS = {
   sessionsRevoked: { name: 'SessionsRevoked' },
   passwordChanged: { name: 'PasswordChanged' },
   accountDeleted: { name: 'AccountDeleted' },
+  recoveryMailSent: { name: 'RecoveryMailSent', reasons: RECOVERY_MAIL_KINDS },
+  recoveryMailLimited: { name: 'RecoveryMailLimited' },
+  mailFailed: { name: 'MailFailed' },
+  passwordReset: { name: 'PasswordReset' },
+  emailVerified: { name: 'EmailVerified' },
   keyRotated: { name: 'KeyRotated' },
   authorizerAllowed: { name: 'AuthorizerAllowed' },
   authorizerDenied: { name: 'AuthorizerDenied' },

@@ -9,6 +9,7 @@
  * (test/local/contract.test.ts › the OpenAPI document).
  */
 import { ERRORS, type ErrorCode } from './errors';
+import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from './recovery-answers';
 import { PAGED_HANDLERS, REQUEST_BODIES } from './request-bodies';
 import { DEFAULT_ROLE_CONFIG } from './roles';
 import { accessOf, ROUTES, type Route } from './routes';
@@ -146,21 +147,21 @@ export const SUCCESS: Readonly<Record<string, Success>> = {
   register: { status: 201, description: 'The new user (role `user`).', schema: object({ user: ref('User') }) },
   login: {
     status: 200,
-    description: 'A token pair (the login opens a session), or, for an account with a second factor, a challenge for POST /login/mfa.',
+    description: 'A token pair (the login opens a session), or for an account with a second factor a challenge for `POST /login/mfa`.',
     schema: { oneOf: [ref('TokenPair'), object({ mfaRequired: { const: true }, challenge: { type: 'string' } })] },
   },
-  'login-mfa': { status: 200, description: 'A token pair whose access token says `amr: ["pwd","otp"]`; the login opens a session.', schema: ref('TokenPair') },
+  'login-mfa': { status: 200, description: 'A token pair whose access token says `amr` pwd+otp; the challenge is used up.', schema: ref('TokenPair') },
   'mfa-totp-enrol': {
     status: 200,
-    description: 'A new authenticator secret and its otpauth:// URI (show it as a QR code); not active until confirmed.',
+    description: 'A new secret, pending until confirmed, and its otpauth:// URI for the authenticator app.',
     schema: object({ secret: { type: 'string' }, otpauthUri: { type: 'string' } }),
   },
   'mfa-totp-confirm': {
     status: 200,
-    description: 'The authenticator is active; ten recovery codes, shown this once.',
+    description: 'The authenticator is active; the recovery codes, shown this once.',
     schema: object({ recoveryCodes: { type: 'array', items: { type: 'string' } } }),
   },
-  'mfa-totp-disable': NO_CONTENT('The second factor is off; the recovery codes are void.'),
+  'mfa-totp-disable': NO_CONTENT('The second factor is turned off; login answers tokens again.'),
   refresh: { status: 200, description: 'The next token pair; the refresh token sent is used up.', schema: ref('TokenPair') },
   logout: NO_CONTENT("The token's session is revoked (also for an unknown or already revoked token)."),
   jwks: {
@@ -188,21 +189,41 @@ export const SUCCESS: Readonly<Record<string, Success>> = {
   'set-user-role': { status: 200, description: 'The user with the new role (in their next access token).', schema: object({ user: ref('User') }) },
   'delete-user': NO_CONTENT('The user, their sessions and their orders are deleted.'),
   'revoke-user-sessions': NO_CONTENT('The user is signed out everywhere.'),
+  'forgot-password': {
+    status: 202,
+    description: 'The same answer for every well-formed email; a reset link is mailed only if the email has an account.',
+    schema: object({ message: { const: FORGOT_PASSWORD_ANSWER.message } }),
+  },
+  'reset-password': {
+    status: 200,
+    description: "The new password is stored and every session of the account is revoked; the link's token is used up.",
+    schema: object({ passwordReset: { const: true } }),
+  },
+  'verify-email': { status: 200, description: "The account's email is verified; the link's token is used up.", schema: object({ emailVerified: { const: true } }) },
+  'resend-verification': {
+    status: 202,
+    description: 'The same answer for every well-formed email; a new link is mailed only to an unverified account.',
+    schema: object({ message: { const: RESEND_VERIFICATION_ANSWER.message } }),
+  },
 };
 
 /** Error codes a handler answers besides the ones every route of its kind can get. */
 const HANDLER_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   register: ['email_taken'],
-  login: ['invalid_credentials', 'too_many_attempts'],
-  'login-mfa': ['invalid_credentials', 'too_many_attempts'],
-  'mfa-totp-confirm': ['invalid_credentials'],
-  'mfa-totp-disable': ['invalid_credentials', 'too_many_attempts'],
+  login: ['invalid_credentials', 'too_many_attempts', 'email_not_verified'],
   refresh: ['invalid_token'],
   profile: ['not_found'],
   // The caller's account is read first: a deleted user's still-valid token gets 404.
   'create-order': ['not_found'],
   'change-password': ['invalid_credentials', 'too_many_attempts'],
   'delete-profile': ['invalid_credentials', 'too_many_attempts'],
+  // A wrong code is invalid_credentials and spends the email's lockout budget; an unknown or outdated challenge is invalid_token.
+  'login-mfa': ['invalid_token', 'invalid_credentials', 'too_many_attempts'],
+  'mfa-totp-confirm': ['not_found', 'invalid_credentials'],
+  'mfa-totp-disable': ['not_found', 'invalid_credentials', 'too_many_attempts'],
+  // A malformed, unknown, expired, used or superseded link token.
+  'reset-password': ['invalid_token'],
+  'verify-email': ['invalid_token'],
 };
 
 /** Every error code a route can answer. */

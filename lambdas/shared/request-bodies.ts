@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ROLE_CONFIG } from './roles';
 import type { RouteHandlerName } from './routes';
-import { LIMITS, SETTINGS } from './settings';
+import { LIMITS, LINK_PARAMETERS, SETTINGS } from './settings';
 import { arrayOf, documented, int, objectOf, oneOf, optional, str, type Shape } from './validation';
 
 const passwordRules =
@@ -17,6 +17,8 @@ const email = documented(str(), {
   examples: ['alice@example.com'],
 });
 const refreshToken = documented(str(), { description: 'The refresh token of a TokenPair.' });
+const mailToken = (parameter: string) =>
+  documented(str(), { description: `The token of a mailed link: the \`${parameter}\` of the link's URL fragment.` });
 
 export const REQUEST_BODIES = {
   // Lengths and formats are the domain's to judge (it knows the configured minimum); here, types and presence.
@@ -43,18 +45,24 @@ export const REQUEST_BODIES = {
   'change-password': { currentPassword: str(), newPassword: documented(str(), { description: passwordRules }) },
   'delete-profile': { password: documented(str(), { description: "The caller's current password." }) },
   // The handler narrows this to the configured roles (known at run time only); the default ones are documented.
+  'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
+  // Second factor: exactly one of code and recoveryCode, which the handlers check (a shape cannot say it).
   'login-mfa': {
-    challenge: documented(str({ max: 64 }), { description: 'The challenge `POST /login` answered.' }),
-    code: optional(documented(str({ max: 16 }), { description: 'The current 6-digit code of the authenticator app.' })),
-    recoveryCode: optional(documented(str({ max: 32 }), { description: 'One of the recovery codes, instead of a code; each works once.' })),
+    challenge: documented(str({ max: 64 }), { description: 'The `challenge` that `POST /login` answered.' }),
+    code: optional(documented(str({ max: 16 }), { description: "A current code from the authenticator app; this or recoveryCode." })),
+    recoveryCode: optional(documented(str({ max: 32 }), { description: 'One of the recovery codes (any case, hyphen optional); this or code.' })),
   },
-  'mfa-totp-confirm': { code: documented(str({ max: 16 }), { description: 'The current code of the new authenticator.' }) },
+  'mfa-totp-confirm': { code: documented(str({ max: 16 }), { description: 'A current code from the newly added authenticator.' }) },
   'mfa-totp-disable': {
     password: documented(str(), { description: "The caller's current password." }),
     code: optional(str({ max: 16 })),
     recoveryCode: optional(str({ max: 32 })),
   },
-  'set-user-role': { role: oneOf(DEFAULT_ROLE_CONFIG.roles) },
+  // Recovery: an email answers the same 202 whether it has an account or not; a token is judged by the domain (401).
+  'forgot-password': { email },
+  'reset-password': { token: mailToken(LINK_PARAMETERS.passwordReset), newPassword: documented(str(), { description: passwordRules }) },
+  'verify-email': { token: mailToken(LINK_PARAMETERS.emailVerification) },
+  'resend-verification': { email },
 } as const satisfies Partial<Record<RouteHandlerName, Shape>>;
 
 /** Handlers that page with `?limit=` and `?cursor=` (parsePageQuery). */

@@ -87,6 +87,32 @@ export const SETTINGS = {
     max: 64,
     description: 'minimum password length in characters (NIST SP 800-63B rev. 4; never below 8)',
   },
+  passwordResetTtlSeconds: {
+    env: 'PASSWORD_RESET_TTL_SECONDS',
+    key: 'passwordResetTtlSeconds',
+    default: 900,
+    min: 1,
+    deployedMin: 300,
+    max: 86_400,
+    description: 'lifetime of a password reset link (single use; the next request supersedes it)',
+  },
+  emailVerificationTtlSeconds: {
+    env: 'EMAIL_VERIFICATION_TTL_SECONDS',
+    key: 'emailVerificationTtlSeconds',
+    default: 86_400,
+    min: 1,
+    deployedMin: 900,
+    max: 604_800,
+    description: 'lifetime of an email verification link',
+  },
+  recoveryMailsPerHour: {
+    env: 'RECOVERY_MAILS_PER_HOUR',
+    key: 'recoveryMailsPerHour',
+    default: 3,
+    min: 1,
+    max: 100,
+    description: 'reset and verification mails one account may be sent per hour (counted atomically; more requests still get 202 and send nothing)',
+  },
   authorizerCacheTtlSeconds: {
     env: 'AUTHORIZER_CACHE_TTL_SECONDS',
     key: 'authorizerCacheTtlSeconds',
@@ -104,6 +130,31 @@ export type Settings = { readonly [K in SettingName]: number };
 export const TOKEN_IDENTITY = {
   issuer: { env: 'TOKEN_ISSUER', key: 'issuer', default: 'wristband' },
   audience: { env: 'TOKEN_AUDIENCE', key: 'audience', default: 'wristband-api' },
+} as const;
+
+/**
+ * Account recovery and email verification (lambdas/domain/recovery.ts). `off`: no verification mail, every account
+ * counts as verified in nothing but login; `optional` (the default): a verification mail on register, the access token
+ * says `email_verified`, login is not refused, so turning it on never locks out accounts created before; `required`:
+ * login refuses an unverified account with `403 email_not_verified`, after the password is checked.
+ */
+export const EMAIL_VERIFICATION_MODES = ['off', 'optional', 'required'] as const;
+export type EmailVerificationMode = (typeof EMAIL_VERIFICATION_MODES)[number];
+
+/** The URL fragment parameters a mailed link carries its token in (the page reads them; a fragment never reaches a server). */
+export const LINK_PARAMETERS = { passwordReset: 'reset_token', emailVerification: 'verify_token' } as const;
+
+export const MAIL_SETTINGS = {
+  emailVerification: {
+    env: 'EMAIL_VERIFICATION',
+    key: 'emailVerification',
+    default: 'optional' as EmailVerificationMode,
+    description: "`off`, `optional` or `required` (login refuses unverified accounts)",
+  },
+  /** The sender of every mail: an address (or one in a domain) verified in SES. No default: unset, no mail is sent. */
+  mailFrom: { env: 'MAIL_FROM', key: 'mailFrom', description: 'the sender of reset and verification mails, an SES verified identity' },
+  /** The page that opens a link from a mail and POSTs its token (the token travels in the URL fragment). */
+  appUrl: { env: 'APP_URL', key: 'appUrl', description: 'the page the links in mails open; it reads the token from the fragment and POSTs it' },
 } as const;
 
 /**
@@ -150,6 +201,15 @@ export const LIMITS = {
   clientDescriptionMaxLength: 200,
   /** Bytes of randomness in a refresh token (256 bits). */
   refreshTokenBytes: 32,
+  /** Bytes of randomness in a password reset or email verification token (256 bits). */
+  mailTokenBytes: 32,
+  /** The window `recoveryMailsPerHour` counts over. */
+  recoveryMailWindowSeconds: 3600,
+  /**
+   * The least time `POST /password/forgot` and `POST /verify-email/resend` take, whatever the email: the work for an
+   * account (a token, a counter, a mail) takes longer than the work for none, and the difference would tell.
+   */
+  recoveryResponseFloorMs: 600,
 } as const;
 
 /** Environment variables that wire a function to its resources (set by the stack). */
@@ -165,6 +225,8 @@ export const WIRING_ENV = {
   totpKeySecretId: 'TOTP_KEY_SECRET_ID',
   /** Seconds a token-issuing function keeps the private key in memory. */
   signingKeyCacheSeconds: 'SIGNING_KEY_CACHE_SECONDS',
+  /** Local stack and tests: mails are written as .eml files here instead of going to SES. */
+  mailOutboxDir: 'MAIL_OUTBOX_DIR',
 } as const;
 
 /** How long issuers keep the current signing key in memory before rereading it. */

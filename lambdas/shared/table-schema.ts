@@ -11,6 +11,9 @@
  * | `order`         | `ORDER#<id>`    | `<iso>#<orderId>` | newest first by sort key            |
  * | `lockout`       | `LOCK#<email>`  | `LOCK`            | attempts in the window, TTL         |
  * | `refreshToken`  | `RT#<sha256>`   | `RT`              | single use, TTL                     |
+ * | `resetToken`    | `RESET#<sha256>`| `RESET`           | password reset link: user, TTL      |
+ * | `verifyToken`   | `VERIFY#<sha256>`| `VERIFY`         | email verification link: user, TTL  |
+ * | `mailQuota`     | `MAILQ#<id>`    | `MAILQ`           | mails this hour, current reset, TTL |
  * | `totp`          | `TOTP#<id>`     | `TOTP`            | encrypted secret, recovery hashes   |
  * | `mfaChallenge`  | `MFACH#<sha256>`| `MFACH`           | sign-in challenge, single use, TTL  |
  *
@@ -44,6 +47,9 @@ export const ITEM_TYPES = {
   order: 'ORDER#',
   lockout: 'LOCK#',
   refreshToken: 'RT#',
+  resetToken: 'RESET#',
+  verifyToken: 'VERIFY#',
+  mailQuota: 'MAILQ#',
   totp: 'TOTP#',
   mfaChallenge: 'MFACH#',
 } as const;
@@ -63,6 +69,9 @@ export const keys = {
   orderPartition,
   lockout: (email: string) => ({ pk: `${P.lockout}${email}`, sk: 'LOCK' }),
   refreshToken: (tokenHash: string) => ({ pk: `${P.refreshToken}${tokenHash}`, sk: 'RT' }),
+  resetToken: (tokenHash: string) => ({ pk: `${P.resetToken}${tokenHash}`, sk: 'RESET' }),
+  verifyToken: (tokenHash: string) => ({ pk: `${P.verifyToken}${tokenHash}`, sk: 'VERIFY' }),
+  mailQuota: (userId: string) => ({ pk: `${P.mailQuota}${userId}`, sk: 'MAILQ' }),
   totp: (userId: string) => ({ pk: `${P.totp}${userId}`, sk: 'TOTP' }),
   mfaChallenge: (challengeHash: string) => ({ pk: `${P.mfaChallenge}${challengeHash}`, sk: 'MFACH' }),
   /** The users index partition of an account item: one of USERS_INDEX_SHARDS, from its user id. */

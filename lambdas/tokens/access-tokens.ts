@@ -47,12 +47,15 @@ export class AccessTokenIssuer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `amr` (RFC 8176): how the user signed in, `['pwd']` or `['pwd', 'otp']`; it survives refreshes (refresh-tokens.ts). */
-  async issue(subject: { sub: string; role: Role; amr?: readonly AuthMethod[] }): Promise<IssuedAccessToken> {
+  /**
+   * `amr` (RFC 8176): how the user signed in, `['pwd']` or `['pwd', 'otp']`; it survives refreshes (refresh-tokens.ts).
+   * `emailVerified` becomes the `email_verified` claim (OpenID Connect's name), false when absent.
+   */
+  async issue(subject: { sub: string; role: Role; amr?: readonly AuthMethod[]; emailVerified?: boolean }): Promise<IssuedAccessToken> {
     const { record, key } = await this.signingKey();
     const iat = Math.floor(this.now() / 1000);
     const ttl = this.config.accessTokenTtlSeconds;
-    const signed = await new SignJWT({ role: subject.role, amr: [...(subject.amr ?? ['pwd'])] })
+    const signed = await new SignJWT({ role: subject.role, amr: [...(subject.amr ?? ['pwd'])], email_verified: subject.emailVerified === true })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: record.kid })
       .setIssuer(this.config.issuer)
       .setAudience(this.config.audience)

@@ -18,7 +18,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
 import { CORS_ORIGIN_DEFAULT, CORS_ORIGIN_ENV } from '../../lambdas/shared/cors';
 import { encodeRoleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
-import { MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
+import { MAIL_SETTINGS, MFA_REQUIRED_ROLES, SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV, type SettingName } from '../../lambdas/shared/settings';
 import { TABLE } from '../../lambdas/shared/table-schema';
 import { DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, type WristbandConfig } from '../config';
 import { FUNCTION_SPECS, type FunctionSpec } from '../function-specs';
@@ -71,6 +71,9 @@ export function settingsEnvironment(config: WristbandConfig): Record<string, str
   for (const name of Object.keys(SETTINGS) as SettingName[]) env[SETTINGS[name].env] = String(config.settings[name]);
   env[TOKEN_IDENTITY.issuer.env] = config.issuer;
   env[TOKEN_IDENTITY.audience.env] = config.audience;
+  env[MAIL_SETTINGS.emailVerification.env] = config.emailVerification;
+  if (config.mailFrom !== undefined) env[MAIL_SETTINGS.mailFrom.env] = config.mailFrom;
+  if (config.appUrl !== undefined) env[MAIL_SETTINGS.appUrl.env] = config.appUrl;
   env[ROLES_ENV] = encodeRoleConfig(config.roles);
   if (config.corsOrigin !== CORS_ORIGIN_DEFAULT) env[CORS_ORIGIN_ENV] = config.corsOrigin;
   env[MFA_REQUIRED_ROLES.env] = config.mfaRequiredRoles.join(' ');
@@ -182,7 +185,7 @@ export class WristbandFunction extends NodejsFunction {
     this.functionLogGroup = logGroup;
 
     logGroup.grantWrite(role);
-    for (const statement of policyStatements(spec, resources)) role.addToPolicy(statement);
+    for (const statement of policyStatements(spec, resources, config.mailFrom)) role.addToPolicy(statement);
   }
 }
 
@@ -191,7 +194,7 @@ export class WristbandFunction extends NodejsFunction {
  * the listed actions on exactly the named resources, table items only of
  * the listed types: no wildcard actions or resources, no `grantReadWriteData`.
  */
-export function policyStatements(spec: FunctionSpec, resources: FunctionResources): iam.PolicyStatement[] {
+export function policyStatements(spec: FunctionSpec, resources: FunctionResources, mailFrom?: string): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
   const { table, publicKeys, signingKey } = resources;
   // Table items by type, each action limited to the partition keys of the types it is granted on (lib/table-grants.ts).
@@ -204,6 +207,7 @@ export function policyStatements(spec: FunctionSpec, resources: FunctionResource
   if (spec.signingKey) {
     statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
   }
+  if (spec.sendsMail && mailFrom !== undefined) statements.push(sendMailStatement(mailFrom, Stack.of(table)));
   if (spec.totpKey) {
     statements.push(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [resources.totpKey.secretArn] }));
   }
@@ -222,6 +226,20 @@ export function policyStatements(spec: FunctionSpec, resources: FunctionResource
     );
   }
   return statements;
+}
+
+/**
+ * `ses:SendEmail` from the configured sender only: on its SES identities (the address, and its domain, whichever
+ * of the two is the verified one), and only with that address as the From (`ses:FromAddress`).
+ */
+export function sendMailStatement(mailFrom: string, stack: Stack): iam.PolicyStatement {
+  const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1);
+  const identity = (name: string) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+  return new iam.PolicyStatement({
+    actions: ['ses:SendEmail'],
+    resources: [identity(mailFrom), identity(domain)],
+    conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
+  });
 }
 
 /** The users index only, not every index the table may ever get. */

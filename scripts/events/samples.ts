@@ -73,6 +73,11 @@ const ROUTE_SAMPLES: Record<RouteHandlerName, SampleRequest> = {
   refresh: { body: { refreshToken: placeholder('refresh-token', ALICE.email) } },
   logout: { body: { refreshToken: placeholder('refresh-token', ALICE.email) } },
   jwks: {},
+  'forgot-password': { body: { email: ALICE.email } },
+  // A well-formed token no mail carried: the answer is the 401 a used or expired link gets. Real tokens are in the outbox.
+  'reset-password': { body: { token: 'sample-reset-token-from-a-mail-link-0000000', newPassword: 'a new passphrase of my own' } },
+  'verify-email': { body: { token: 'sample-verify-token-from-a-mail-link-000000' } },
+  'resend-verification': { body: { email: ALICE.email } },
   'openid-configuration': {},
   openapi: {},
   profile: { caller: ALICE },

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, resolveConfig, STACK_SETTINGS } from '../../lib/config';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, EMAIL_VERIFICATION_MODES, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 
 const ROOT = join(__dirname, '..', '..');
@@ -26,6 +26,13 @@ it('lists every setting with its variable, default and deployed range', () => {
     const min = 'deployedMin' in setting ? setting.deployedMin : setting.min;
     expect(allowed).toContain(`${min}–${setting.max}`);
   }
+});
+
+it('lists the mail settings with their variables, the verification modes and the default mode', () => {
+  const [, env, def, allowed] = row(MAIL_SETTINGS.emailVerification.key);
+  expect([env, def, allowed]).toEqual([`\`${MAIL_SETTINGS.emailVerification.env}\``, `\`${MAIL_SETTINGS.emailVerification.default}\``, EMAIL_VERIFICATION_MODES.map((m) => `\`${m}\``).join(', ').replace(/, ([^,]+)$/, ' or $1')]);
+  expect(row(MAIL_SETTINGS.mailFrom.key).slice(1, 3)).toEqual([`\`${MAIL_SETTINGS.mailFrom.env}\``, 'none']);
+  expect(row(MAIL_SETTINGS.appUrl.key)[1]).toBe(`\`${MAIL_SETTINGS.appUrl.env}\``);
 });
 
 it('lists the issuer, audience and stack-only settings with their defaults', () => {

@@ -20,6 +20,7 @@ const fullRunOnly = fast.testPathIgnorePatterns
   .map((pattern) => pattern.replace(/^<rootDir>\//, '').replace(/\$$/, '').replace(/\\(.)/g, '$1'));
 
 it('npm test runs the fast configuration; test:full runs every file with coverage; CI runs the full one', () => {
+  // Both lint first (Biome), as the CHANGELOG says npm test does.
   expect(scripts.test).toBe('npm run build && npm run lint && jest -c jest.fast.config.cjs');
   expect(scripts['test:full']).toMatch(/^npm run build && npm run lint && jest --coverage\b/);
   expect(fast.collectCoverage).toBe(false);

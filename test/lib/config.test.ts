@@ -101,6 +101,27 @@ describe('resolveConfig', () => {
     expect(problems).toEqual(['authorizerCacheTtlSeconds (300) must not exceed accessTokenTtlSeconds (120)']);
   });
 
+  it('defaults email verification to optional with no sender and no link page (no mail, no SES permission)', () => {
+    expect(resolveConfig()).toMatchObject({ emailVerification: 'optional', mailFrom: undefined, appUrl: undefined });
+  });
+
+  it('takes a sender, a link page and a verification mode', () => {
+    const config = resolveConfig(context({ emailVerification: 'required', mailFrom: 'no-reply@example.com', appUrl: 'https://app.example.com/account' }));
+
+    expect(config).toMatchObject({ emailVerification: 'required', mailFrom: 'no-reply@example.com', appUrl: 'https://app.example.com/account' });
+  });
+
+  it('refuses required verification without mail, a display-name sender, an appUrl with a fragment, and an unknown mode', () => {
+    expect(problemsOf(context({ emailVerification: 'required' }))).toEqual([expect.stringMatching(/^emailVerification 'required' needs mailFrom and appUrl/)]);
+    expect(
+      problemsOf(context({ emailVerification: 'always', mailFrom: 'Wristband <no-reply@example.com>', appUrl: 'https://app.example.com/#/reset' })),
+    ).toEqual([
+      expect.stringMatching(/^emailVerification must be one of off, optional, required/),
+      expect.stringMatching(/^mailFrom must be one email address/),
+      expect.stringMatching(/^appUrl: APP_URL must have no fragment/),
+    ]);
+  });
+
   it('refuses unknown prop keys and misspelt context keys', () => {
     const problems = problemsOf({ props: { bcryptcost: 12 } as never, contextKeys: ['passwordminlength', '@aws-cdk/core:whatever'] });
 

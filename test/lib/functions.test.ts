@@ -85,6 +85,13 @@ describe('the functions with configured settings', () => {
     }
   });
 
+  it('tell every function the email verification mode (login and register read it)', () => {
+    for (const name of functionNames()) {
+      const env = template.findResources('AWS::Lambda::Function')[functionLogicalId(stack, name)]!.Properties.Environment.Variables;
+      expect([name, env.EMAIL_VERIFICATION]).toEqual([name, 'optional']);
+    }
+  });
+
   it('keep their logs for the configured period', () => {
     for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.RetentionInDays).toBe(90);
   });

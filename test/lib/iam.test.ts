@@ -132,6 +132,9 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     order: 'ORDER#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
     lockout: 'LOCK#victim@example.com',
     refreshToken: `RT#${'ab'.repeat(32)}`,
+    resetToken: `RESET#${'cd'.repeat(32)}`,
+    verifyToken: `VERIFY#${'ef'.repeat(32)}`,
+    mailQuota: 'MAILQ#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
     totp: 'TOTP#3f0c1c8e-5a7e-4b43-9a55-0a8f5b5d2c11',
     mfaChallenge: `MFACH#${'ab'.repeat(32)}`,
   };
@@ -161,12 +164,13 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     expect(allows('create-order', 'dynamodb:PutItem', SAMPLE_KEYS.order)).toBe(true);
   });
 
-  it('lets only register, login, refresh, profile, create-order, the admin user routes and the password re-checks (change-password, delete-profile) reach account items (password hashes)', () => {
+  it('lets only register, login, refresh, profile, create-order, the admin user routes, the password re-checks (change-password, delete-profile) and the recovery routes reach account items (password hashes)', () => {
     const readers = names.filter((name) => TABLE_ACTIONS.some((action) => allows(name, action, SAMPLE_KEYS.account)));
 
     expect(readers.sort()).toEqual([
-      'change-password', 'create-order', 'delete-profile', 'delete-user', 'list-users', 'login', 'login-mfa',
-      'mfa-totp-confirm', 'mfa-totp-disable', 'mfa-totp-enrol', 'profile', 'refresh', 'register', 'revoke-user-sessions', 'set-user-role',
+      'change-password', 'create-order', 'delete-profile', 'delete-user', 'forgot-password', 'list-users', 'login', 'login-mfa',
+      'mfa-totp-confirm', 'mfa-totp-disable', 'mfa-totp-enrol', 'profile', 'refresh', 'register', 'resend-verification', 'reset-password',
+      'revoke-user-sessions', 'set-user-role', 'verify-email',
     ]);
   });
 
@@ -181,12 +185,24 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
     expect(allows('login', 'dynamodb:GetItem', SAMPLE_KEYS.mfaChallenge)).toBe(false);
   });
 
-  it('lets only register, set-user-role, delete-user, change-password, delete-profile and the TOTP flag (confirm, disable) write account items', () => {
+  it('lets only register, set-user-role, delete-user, change-password, delete-profile, the TOTP flag (confirm, disable), reset-password and verify-email write account items', () => {
     const writers = names.filter((name) =>
       (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const).some((action) => allows(name, action, SAMPLE_KEYS.account)),
     );
 
-    expect(writers.sort()).toEqual(['change-password', 'delete-profile', 'delete-user', 'mfa-totp-confirm', 'mfa-totp-disable', 'register', 'set-user-role']);
+    expect(writers.sort()).toEqual([
+      'change-password', 'delete-profile', 'delete-user', 'mfa-totp-confirm', 'mfa-totp-disable', 'register', 'reset-password', 'set-user-role', 'verify-email',
+    ]);
+  });
+
+  it('lets only forgot-password write reset tokens and only reset-password read or spend them', () => {
+    const touching = (type: ItemType) =>
+      names.flatMap((name) => TABLE_ACTIONS.filter((action) => allows(name, action, SAMPLE_KEYS[type])).map((action) => `${name} ${action}`));
+
+    expect(touching('resetToken').sort()).toEqual(['forgot-password dynamodb:PutItem', 'reset-password dynamodb:DeleteItem', 'reset-password dynamodb:GetItem']);
+    expect(touching('verifyToken').sort()).toEqual([
+      'register dynamodb:PutItem', 'resend-verification dynamodb:PutItem', 'verify-email dynamodb:DeleteItem', 'verify-email dynamodb:GetItem',
+    ]);
   });
 
   it('allows a batch naming two item types only to a function granted the action on both', () => {
@@ -206,6 +222,35 @@ describe('item-level DynamoDB grants (dynamodb:LeadingKeys)', () => {
         });
         for (const action of statement.actions) expect(statementsAllow([statement], { action, resource: tableArn })).toBe(false);
       }
+    }
+  });
+});
+
+/** Sending mail: SES, from the configured sender's identity only, and only by the functions that send. */
+describe('SES permissions', () => {
+  const MAIL_FROM = 'no-reply@mail.example.com';
+
+  it('grants ses:SendEmail to register, forgot-password and resend-verification only, on the mailFrom identity, with it as the From', () => {
+    const { stack, template } = synth({ props: { mailFrom: MAIL_FROM, appUrl: 'https://app.example.com/account' } });
+    const senders = functionNames().filter((name) =>
+      [...permissionsOf(template, logicalId(stack, stack.functions.byName[name].executionRole))].some((p) => p.startsWith('ses:')),
+    );
+    const identity = (name: string) => resolved(stack, stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name }));
+    const when = { StringEquals: { 'ses:FromAddress': MAIL_FROM } };
+
+    expect(senders.sort()).toEqual(['forgot-password', 'register', 'resend-verification']);
+    for (const name of senders) {
+      const ses = [...permissionsOf(template, logicalId(stack, stack.functions.byName[name].executionRole))].filter((p) => p.startsWith('ses:'));
+      expect(ses.sort()).toEqual([grant('ses:SendEmail', identity(MAIL_FROM), when), grant('ses:SendEmail', identity('mail.example.com'), when)].sort());
+    }
+  });
+
+  it('grants no SES permission at all when no mailFrom is configured', () => {
+    const { stack, template } = synth();
+
+    for (const name of functionNames()) {
+      const permissions = [...permissionsOf(template, logicalId(stack, stack.functions.byName[name].executionRole))];
+      expect([name, permissions.filter((p) => p.startsWith('ses:'))]).toEqual([name, []]);
     }
   });
 });

@@ -32,8 +32,11 @@ describe('the web ACL (default configuration)', () => {
     expect(rate).toMatchObject({ Limit: AUTH_RATE_LIMIT.default, EvaluationWindowSec: AUTH_RATE_LIMIT_WINDOW.default, AggregateKeyType: 'IP' });
   });
 
-  it('counts only POSTs to register, login, login/mfa, refresh and logout, read from the route table', () => {
-    expect(abuseLimitedRoutes().map((r) => `${r.method} ${r.path}`)).toEqual(['POST /register', 'POST /login', 'POST /login/mfa', 'POST /refresh', 'POST /logout']);
+  it('counts only POSTs to register, login, login/mfa, refresh, logout and the recovery routes, read from the route table', () => {
+    expect(abuseLimitedRoutes().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /register', 'POST /login', 'POST /login/mfa', 'POST /refresh', 'POST /logout',
+      'POST /password/forgot', 'POST /password/reset', 'POST /verify-email', 'POST /verify-email/resend',
+    ]);
     expect(method.ByteMatchStatement).toMatchObject({ FieldToMatch: { Method: {} }, PositionalConstraint: 'EXACTLY', SearchString: 'POST' });
     expect(path.RegexMatchStatement.FieldToMatch).toEqual({ UriPath: {} });
     expect(path.RegexMatchStatement.TextTransformations).toEqual([{ Priority: 0, Type: 'URL_DECODE' }]);

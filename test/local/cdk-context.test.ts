@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../lambdas/shared/config';
-import { SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
 import { applyCdkContext } from '../../local/cdk-context';
 import { client } from '../support/http-client';
 
@@ -40,6 +40,13 @@ describe('applyCdkContext', () => {
     expect(applyCdkContext(env, dir)).toEqual(['bcryptCost']);
     expect(env[SETTINGS.accessTokenTtlSeconds.env]).toBe('300');
     expect(env[SETTINGS.bcryptCost.env]).toBe('12');
+  });
+
+  it('takes emailVerification, and leaves the sender and the app page to the local stack (the outbox, the local demo page)', () => {
+    cdkJson({ emailVerification: 'required', mailFrom: 'no-reply@example.com', appUrl: 'https://app.example.com/account' });
+    const env: NodeJS.ProcessEnv = {};
+    expect(applyCdkContext(env, dir)).toEqual(['emailVerification']);
+    expect(env).toEqual({ [MAIL_SETTINGS.emailVerification.env]: 'required' });
   });
 
   it('no cdk.json, or one without context: nothing', () => {

@@ -207,8 +207,10 @@ describe('POST /login', () => {
     const header = decodeProtectedHeader(response.json.accessToken);
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = JSON.parse(Buffer.from(response.json.accessToken.split('.')[1], 'base64url').toString());
-    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['amr', 'aud', 'email_verified', 'exp', 'iat', 'iss', 'jti', 'role', 'sub']);
     expect(claims.amr).toEqual(['pwd']);
+    // Alice is a demo account: verified.
+    expect(claims.email_verified).toBe(true);
     expect(claims.exp - claims.iat).toBe(900);
     expect(claims.role).toBe('user');
   });

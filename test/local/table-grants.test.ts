@@ -15,6 +15,8 @@ import { asFunction } from '../../local/table-grants';
 import { context, proxyEvent, withCaller } from '../support/events';
 import { codeAt, stepAt } from '../../lambdas/domain/totp';
 import { ADMIN, ALICE, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
+import { LINK_PARAMETERS } from '../../lambdas/domain/recovery';
+import { outbox, tokenIn } from '../support/outbox';
 
 let running: RunningStack;
 
@@ -62,6 +64,15 @@ describe('the local stack applies each function’s deployed DynamoDB grants', (
     ok(await api('POST', '/api/sessions/revoke-all', { token: listed.accessToken }), 204);
     ok(await api('POST', '/api/password', { token: listed.accessToken, body: { currentPassword: `${password}-wrong`, newPassword: `${password}-new` } }), 401);
     ok(await api('POST', '/api/password', { token: listed.accessToken, body: { currentPassword: password, newPassword: `${password}-new` } }), 200);
+
+    // The recovery routes: a reset (forgot, then the link from the outbox), verification and its resend.
+    const recovering = { email: uniqueEmail('grants-recovery'), password: strongPassword() };
+    ok(await api('POST', '/register', { body: recovering }), 201);
+    ok(await api('POST', '/verify-email/resend', { body: { email: recovering.email } }), 202);
+    ok(await api('POST', '/verify-email', { body: { token: tokenIn(outbox(running.dataDir, recovering.email)[0]!, LINK_PARAMETERS.emailVerification) } }), 200);
+    ok(await api('POST', '/password/forgot', { body: { email: recovering.email } }), 202);
+    const resetMail = outbox(running.dataDir, recovering.email).find((m) => m.text.includes(LINK_PARAMETERS.passwordReset))!;
+    ok(await api('POST', '/password/reset', { body: { token: tokenIn(resetMail, LINK_PARAMETERS.passwordReset), newPassword: strongPassword('reset') } }), 200);
 
     // profile, orders (a second page by cursor), the admin routes, and a delete that cascades over families and orders.
     ok(await api('GET', '/api/profile', { token: second.accessToken }), 200);

@@ -24,6 +24,7 @@ import { FUNCTION_NAMES, findFunction, handlerFile, lambdaFunctions, PROJECT_ROO
 import { FakeSecrets } from '../lambdas/keys/fake-secrets';
 import { ADMIN, ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';
 import { synthesizedTemplate, type SynthesizedTemplate } from './synthesized';
+import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../../lambdas/domain/recovery';
 import { loadOpenApi } from '../support/openapi-check';
 
 jest.setTimeout(240_000);
@@ -121,6 +122,12 @@ const EXPECTED: Record<string, Check> = {
   'revoke-session.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'revoke-all-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
   'revoke-user-sessions.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 204 }),
+  // Whatever the email, the same 202 (npm run invoke's functions have no mailer: nothing is sent).
+  'forgot-password.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 202, body: FORGOT_PASSWORD_ANSWER }),
+  'resend-verification.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 202, body: RESEND_VERIFICATION_ANSWER }),
+  // The samples' tokens came from no mail: the answer a used or expired link gets.
+  'reset-password.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_token' } }),
+  'verify-email.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 401, body: { error: 'invalid_token' } }),
   // After delete-user.json: the sample account is gone already.
   'delete-profile.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 404, body: { error: 'not_found' } }),
   'admin.json': (r, l) => expect(http(r, l)).toMatchObject({ status: 200, body: { message: 'Admin dashboard' } }),

@@ -14,6 +14,7 @@ import { DEADLINE_MARGIN_MS } from '../../../lambdas/shared/http';
 import { DynamoProxy, INTERNAL_ERROR, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller, routed } from '../../support/events';
+import { Users } from '../../../lambdas/domain/users';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
@@ -35,6 +36,10 @@ const DYNAMO_HANDLERS = [
   'revoke-all-sessions',
   'revoke-user-sessions',
   'delete-profile',
+  'forgot-password',
+  'reset-password',
+  'verify-email',
+  'resend-verification',
 ] as const;
 
 async function handlersAgainst(endpoint: string): Promise<Record<string, Handler>> {
@@ -66,6 +71,10 @@ function calls(h: Record<string, Handler>, ctx: (name: string) => Context | unde
     'revoke-all-sessions': withCaller(json(undefined), sub, 'user'),
     'revoke-user-sessions': withCaller(proxyEvent({ httpMethod: 'DELETE', pathParameters: { id: sub } }), sub, 'admin'),
     'delete-profile': withCaller(proxyEvent({ httpMethod: 'DELETE', json: { password: 'correct-horse-battery-staple' } }), sub, 'user'),
+    'forgot-password': json({ email: 'a@example.com' }),
+    'reset-password': json({ token: 'A'.repeat(43), newPassword: 'another-horse-battery-staple' }),
+    'verify-email': json({ token: 'A'.repeat(43) }),
+    'resend-verification': json({ email: 'a@example.com' }),
   };
   return DYNAMO_HANDLERS.map((name) => [name, () => h[name]!(events[name], ctx(name))]);
 }
@@ -162,6 +171,19 @@ describe('through a fault-injecting proxy in front of dynalite', () => {
       expectUnavailable(response);
     }
     expect(proxy.faulted('hang')).toBeGreaterThanOrEqual(DYNAMO_HANDLERS.length);
+  });
+
+  it('answers forgot-password for an account with the same 202 when a write after the account lookup fails', async () => {
+    const email = `faults-${Date.now()}@example.com`;
+    await new Users(env.db).create({ email, role: 'user', passwordHash: 'x' }, new Date().toISOString());
+    // Every write fails: the account is read, its mail quota cannot be.
+    proxy.inject({ operation: 'UpdateItem', fault: INTERNAL_ERROR, times: Infinity });
+
+    const known = await h['forgot-password']!(proxyEvent({ httpMethod: 'POST', json: { email } }));
+    const unknown = await h['forgot-password']!(proxyEvent({ httpMethod: 'POST', json: { email: `nobody-${email}` } }));
+
+    expect([known.statusCode, known.body]).toEqual([202, unknown.body]);
+    expect(proxy.faulted('error')).toBeGreaterThan(0);
   });
 
   it('answers from the data when DynamoDB is slow but within its timeouts', async () => {

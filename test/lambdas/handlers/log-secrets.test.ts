@@ -98,6 +98,14 @@ describe('every function, fed secrets at DEBUG', () => {
     const asUser = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(second.accessToken) } }, userId, 'user');
     const asAdmin = (event: APIGatewayProxyEvent) => withCaller({ ...event, headers: { ...event.headers, ...bearer(first.accessToken) } }, userId, 'admin');
     expect((await call('jwks', proxyEvent())).statusCode).toBe(200);
+    // The recovery routes, with tokens no mail carried (a mailer-less function sends nothing): a presented token is a secret too.
+    const FORGED_RESET = Buffer.alloc(32, 3).toString('base64url');
+    const FORGED_VERIFY = Buffer.alloc(32, 4).toString('base64url');
+    secrets.set('presented reset token', FORGED_RESET).set('presented verification token', FORGED_VERIFY);
+    expect((await call('forgot-password', post({ email: EMAIL }))).statusCode).toBe(202);
+    expect((await call('reset-password', post({ token: FORGED_RESET, newPassword: 'another brand new passphrase 7' }))).statusCode).toBe(401);
+    expect((await call('verify-email', post({ token: FORGED_VERIFY }))).statusCode).toBe(401);
+    expect((await call('resend-verification', post({ email: EMAIL }))).statusCode).toBe(202);
     expect((await call('openid-configuration', proxyEvent())).statusCode).toBe(200);
     expect((await call('openapi', proxyEvent())).statusCode).toBe(200);
     expect((await call('profile', asUser(proxyEvent()))).statusCode).toBe(200);

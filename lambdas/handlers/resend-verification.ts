@@ -1,0 +1,15 @@
+import { emailVerificationFromEnv } from '../domain/recovery-from-env';
+import { RESEND_VERIFICATION_ANSWER } from '../domain/recovery';
+import { httpHandler, jsonResponse } from '../shared/http';
+import { REQUEST_BODIES } from '../shared/request-bodies';
+import { parseBody } from '../shared/validation';
+
+const verification = emailVerificationFromEnv();
+const body = REQUEST_BODIES['resend-verification'];
+
+/** `POST /verify-email/resend`: `202` with the same body for every well-formed email; a mail only for an unverified account. */
+export const handler = httpHandler(async (request) => {
+  const { email } = parseBody(request.jsonBody(), body);
+  await verification.resend(email);
+  return jsonResponse(202, RESEND_VERIFICATION_ANSWER);
+});
