@@ -35,3 +35,11 @@ export type CorsHeaders = { readonly [K in keyof typeof CORS_HEADERS]: string };
 export function corsHeaders(origin: string = CORS_ORIGIN_DEFAULT): CorsHeaders {
   return { ...CORS_HEADERS, 'Access-Control-Allow-Origin': origin };
 }
+
+/**
+ * Headers of the per-client rate limit's 429 (the WAF rule deployed, local/rate-limit.ts locally): CORS, so a
+ * browser can read it, and Retry-After = the window, the longest a client that stops sending has to wait.
+ */
+export function rateLimitedHeaders(windowSeconds: number, origin?: string): Record<string, string> {
+  return { ...corsHeaders(origin), 'Retry-After': String(windowSeconds) };
+}

@@ -29,15 +29,7 @@ import { LIMITS } from './settings';
 import { tracedHandler } from './tracing';
 import { findDuplicateKey } from './validation';
 
-export { CORS_HEADERS, EXPOSED_HEADERS } from './cors';
-
-/**
- * Headers of the per-client rate limit's 429 (the WAF rule deployed, local/rate-limit.ts locally): CORS, so a
- * browser can read it, and Retry-After = the window, the longest a client that stops sending has to wait.
- */
-export function rateLimitedHeaders(windowSeconds: number, origin?: string): Record<string, string> {
-  return { ...corsHeaders(origin), 'Retry-After': String(windowSeconds) };
-}
+export { CORS_HEADERS, EXPOSED_HEADERS, rateLimitedHeaders } from './cors';
 
 let cors: { origin: string | undefined; headers: CorsHeaders } | undefined;
 

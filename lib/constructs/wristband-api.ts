@@ -179,7 +179,12 @@ export class WristbandApi extends Construct {
 
     this.waf =
       config.authRateLimit > 0
-        ? new WristbandWaf(this, 'Waf', { limit: config.authRateLimit, windowSeconds: config.authRateLimitWindowSeconds, stage: this.api.deploymentStage })
+        ? new WristbandWaf(this, 'Waf', {
+            limit: config.authRateLimit,
+            windowSeconds: config.authRateLimitWindowSeconds,
+            stage: this.api.deploymentStage,
+            corsOrigin: config.corsOrigin,
+          })
         : undefined;
   }
 

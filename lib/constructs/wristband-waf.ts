@@ -19,7 +19,7 @@ import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { errorBody } from '../../lambdas/shared/errors';
-import { rateLimitedHeaders } from '../../lambdas/shared/http';
+import { rateLimitedHeaders } from '../../lambdas/shared/cors';
 import { abuseLimitedRoutes, type Route } from '../../lambdas/shared/routes';
 
 export interface WristbandWafProps {
@@ -28,6 +28,8 @@ export interface WristbandWafProps {
   /** 60, 120, 300 or 600. */
   readonly windowSeconds: number;
   readonly stage: Stage;
+  /** Access-Control-Allow-Origin of the 429 (the stack's corsOrigin), so a browser on that origin can read it. */
+  readonly corsOrigin?: string;
 }
 
 /** The key the rule's custom response names its body by. */
@@ -97,7 +99,7 @@ export class WristbandWaf extends Construct {
               customResponse: {
                 responseCode: 429,
                 customResponseBodyKey: TOO_MANY_REQUESTS_BODY_KEY,
-                responseHeaders: Object.entries(rateLimitedHeaders(props.windowSeconds)).map(([name, value]) => ({ name, value })),
+                responseHeaders: Object.entries(rateLimitedHeaders(props.windowSeconds, props.corsOrigin)).map(([name, value]) => ({ name, value })),
               },
             },
           },
