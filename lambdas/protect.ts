@@ -22,10 +22,9 @@
  * inside it: this wrapper keeps its own logger and never touches another's.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { decodeAuthorizerContext, type AuthorizerContext } from './shared/authorizer-context';
-import { readSetting } from './shared/config';
-import { ForbiddenError, InvalidTokenError, UnauthorizedError } from './shared/errors';
-import { httpHandler, jsonResponse, type HttpHandler } from './shared/http';
+import type { AuthorizerContext } from './shared/authorizer-context';
+import { ForbiddenError } from './shared/errors';
+import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './shared/http';
 import { routeOfResource, routeTable } from './shared/route-table';
 import { mayCall } from './shared/routes';
 
@@ -37,8 +36,6 @@ export type VerifiedCaller = AuthorizerContext;
 
 export type ProtectedFunction<R> = (event: APIGatewayProxyEvent, caller: VerifiedCaller, context: Context | undefined) => Promise<R>;
 
-let clockToleranceSeconds: number | undefined;
-
 /**
  * The caller of this request, or the error to answer: 401 when the
  * authorizer's context is missing or the token has expired since it was
@@ -46,10 +43,7 @@ let clockToleranceSeconds: number | undefined;
  * the caller's role.
  */
 export function verifiedCaller(event: APIGatewayProxyEvent, now: number = Date.now()): VerifiedCaller {
-  const caller = decodeAuthorizerContext((event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer);
-  if (!caller) throw new UnauthorizedError('no authorizer context');
-  clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
-  if (now / 1000 > caller.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
+  const caller = unexpiredContext(event, now);
   const route = routeOfResource(routeTable(), String(event?.httpMethod), String(event?.resource));
   if (!route) throw new ForbiddenError('route_not_in_table');
   if (!mayCall(caller.role, route)) throw new ForbiddenError('role_not_allowed');

@@ -4,7 +4,7 @@
  * the contract's responses. Domain code never sees an event.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { decodeAuthorizerContext } from './authorizer-context';
+import { decodeAuthorizerContext, type AuthorizerContext } from './authorizer-context';
 import { CORS_ORIGIN_ENV, corsHeaders, type CorsHeaders } from './cors';
 import { isDependencyFailure } from './dynamo';
 import { readSetting } from './config';
@@ -183,18 +183,25 @@ export interface Caller {
 let clockToleranceSeconds: number | undefined;
 
 /**
- * The caller, from the authorizer's context. API Gateway caches an Allow
- * per token for the cache TTL without looking at the token's `exp`, so a
- * cached decision can outlive the token; the `exp` the authorizer put in
- * the context is checked here, and an expired token gets its 401 after all.
+ * The authorizer's context of a request whose token has not expired since.
+ * API Gateway caches an Allow per token for the cache TTL without looking at
+ * the token's `exp`, so a cached decision can outlive the token; the `exp`
+ * the authorizer put in the context is checked here, and an expired token
+ * gets its 401 after all.
  */
-export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
+export function unexpiredContext(event: APIGatewayProxyEvent, now: number = Date.now()): AuthorizerContext {
   // API Gateway hands every context value over as a string; the one decoder (authorizer-context.ts) reads that shape only.
   const context = decodeAuthorizerContext((event?.requestContext as { authorizer?: unknown } | undefined)?.authorizer);
   // Only reachable when a protected route is wired without the authorizer: refuse, never guess.
   if (!context) throw new UnauthorizedError('no authorizer context');
   clockToleranceSeconds ??= readSetting(process.env, 'clockToleranceSeconds');
   if (now / 1000 > context.exp + clockToleranceSeconds) throw new InvalidTokenError('expired_after_authorizer_cache');
+  return context;
+}
+
+/** The caller, from the authorizer's context (unexpiredContext). */
+export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
+  const context = unexpiredContext(event, now);
   return { sub: context.sub, role: context.role, amr: context.amr ?? [] };
 }
 
