@@ -381,6 +381,14 @@ export class WristbandMonitoring extends Construct {
       graph('Failed logins by reason', byReason('loginFailed'), { stacked: true }),
     );
     dashboard.addWidgets(
+      graph(
+        'Recovery and verification mail, by kind',
+        METRICS.recoveryMailSent.reasons.map((kind) => this.metric('recoveryMailSent', fiveMinutes, kind)),
+        { stacked: true, right: [this.metric('recoveryMailLimited'), this.metric('mailFailed')] },
+      ),
+      graph('Password resets and verified emails', [this.metric('passwordReset'), this.metric('emailVerified')]),
+    );
+    dashboard.addWidgets(
       graph('Refreshes and refresh-token reuse', [this.metric('tokenRefreshed'), this.metric('refreshTokenReplayed')], { right: [this.metric('refreshTokenReused')] }),
       graph('Key rotation', [this.metric('keyRotated')], {
         right: [functions['rotate-keys'].metricErrors({ period: fiveMinutes, statistic: 'Sum', label: 'rotation function errors' })],
