@@ -133,7 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     db.client.destroy();
 
     // Every handler's DynamoDB call is checked against its function's deployed grants (local/table-grants.ts).
-    const { dbFromEnv } = await import('../lambdas/domain/from-env');
+    const { dbFromEnv } = await import('../lambdas/wiring/from-env');
     const tableAccess = enforceTableGrants(dbFromEnv());
     const routes: readonly LocalRoute[] = options.app?.routes ?? ROUTES;
     const handlers: Record<string, ProxyHandler> = {};

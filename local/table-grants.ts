@@ -1,7 +1,7 @@
 /**
  * The deployed functions' item-level DynamoDB grants, applied in the local
  * stack. Deployed, each function has its own role; locally every handler
- * shares one DynamoDB client (lambdas/domain/from-env.ts `dbFromEnv`). The
+ * shares one DynamoDB client (lambdas/wiring/from-env.ts `dbFromEnv`). The
  * gateway runs each handler inside a scope that names its function, and a
  * middleware on that client evaluates every call against the statements
  * the stack deploys for that function (lib/table-grants.ts), refusing what

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf, proxyEvent, tokenAuthorizerEvent } from '../../local/gateway';
+import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf, proxyEvent, tokenAuthorizerEvent } from '../../local/events';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 import { policyFor } from '../../lambdas/authorizer/policy';
 import type { RotationEvent } from '../../lambdas/keys/rotation';

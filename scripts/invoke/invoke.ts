@@ -7,7 +7,7 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_API_STAGE, methodArnOf, tokenAuthorizerEvent } from '../../local/gateway';
+import { LOCAL_API_STAGE, methodArnOf, tokenAuthorizerEvent } from '../../local/events';
 import { placeholdersIn } from '../events/placeholders';
 import { defaultSampleFile } from '../events/samples';
 import { functionEnvironment, readLocalStack, unintendedAwsServices, type EnvVarsFile, type LocalStackState } from './environment';

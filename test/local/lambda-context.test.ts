@@ -6,7 +6,7 @@
  */
 import { FUNCTION_SPECS } from '../../lib/function-specs';
 import type { FunctionName } from '../../lambdas/shared/routes';
-import { lambdaContext } from '../../local/gateway';
+import { lambdaContext } from '../../local/events';
 
 it.each(Object.keys(FUNCTION_SPECS) as FunctionName[])('%s gets its configured timeout', (name) => {
   const remaining = lambdaContext(name, 'r').getRemainingTimeInMillis();

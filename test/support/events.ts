@@ -1,6 +1,6 @@
 /** API Gateway proxy events as the REST API sends them, for invoking handlers directly. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { lambdaContext } from '../../local/gateway';
+import { lambdaContext } from '../../local/events';
 import { ROUTES } from '../../lambdas/shared/routes';
 
 export function proxyEvent(overrides: Partial<APIGatewayProxyEvent> & { json?: unknown } = {}): APIGatewayProxyEvent {

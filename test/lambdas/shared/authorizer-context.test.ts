@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { policyFor } from '../../../lambdas/authorizer/policy';
 import { decodeAuthorizerContext, decodeList, encodeAuthorizerContext, encodeList } from '../../../lambdas/shared/authorizer-context';
-import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf } from '../../../local/gateway';
+import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf } from '../../../local/events';
 import { context, proxyEvent } from '../../support/events';
 
 const exp = Math.floor(Date.now() / 1000) + 60;
