@@ -1,4 +1,4 @@
-import { dbFromEnv, passwordCheckFromEnv, sessionsFromEnv } from '../domain/from-env';
+import { dbFromEnv, passwordCheckFromEnv, sessionsFromEnv } from '../wiring/from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { RefreshTokens } from '../domain/refresh-tokens';
 import { PasswordChange } from '../domain/session-controls';

@@ -1,4 +1,4 @@
-import { dbFromEnv, passwordCheckFromEnv } from '../domain/from-env';
+import { dbFromEnv, passwordCheckFromEnv } from '../wiring/from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { AccountDeletion } from '../domain/session-controls';
 import { Users } from '../domain/users';

@@ -1,4 +1,4 @@
-import { dbFromEnv } from '../domain/from-env';
+import { dbFromEnv } from '../wiring/from-env';
 import { Orders } from '../domain/orders';
 import { Users } from '../domain/users';
 import { protectedHandler, requestOf } from '../protect';

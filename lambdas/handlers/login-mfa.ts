@@ -1,4 +1,4 @@
-import { dbFromEnv, mfaFromEnv, sessionsFromEnv } from '../domain/from-env';
+import { dbFromEnv, mfaFromEnv, sessionsFromEnv } from '../wiring/from-env';
 import { MfaChallenges } from '../domain/mfa-challenges';
 import { describeClient } from '../domain/sessions';
 import { ValidationError } from '../shared/errors';

@@ -1,4 +1,4 @@
-import { dbFromEnv, sessionsFromEnv } from '../domain/from-env';
+import { dbFromEnv, sessionsFromEnv } from '../wiring/from-env';
 import { Lockout } from '../domain/lockout';
 import { PasswordHasher } from '../domain/passwords';
 import { MfaChallenges } from '../domain/mfa-challenges';

@@ -1,4 +1,4 @@
-import { dbFromEnv } from '../domain/from-env';
+import { dbFromEnv } from '../wiring/from-env';
 import { RefreshTokens } from '../domain/refresh-tokens';
 import { refreshTokenConfig } from '../shared/config';
 import { httpHandler, noContent } from '../shared/http';

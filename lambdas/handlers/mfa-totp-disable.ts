@@ -1,4 +1,4 @@
-import { mfaFromEnv, passwordCheckFromEnv } from '../domain/from-env';
+import { mfaFromEnv, passwordCheckFromEnv } from '../wiring/from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { passwordConfig } from '../shared/config';
 import { ValidationError } from '../shared/errors';

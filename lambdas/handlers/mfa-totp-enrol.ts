@@ -1,4 +1,4 @@
-import { mfaFromEnv } from '../domain/from-env';
+import { mfaFromEnv } from '../wiring/from-env';
 import { callerOf, httpHandler, jsonResponse } from '../shared/http';
 
 const mfa = mfaFromEnv();

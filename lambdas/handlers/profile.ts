@@ -1,4 +1,4 @@
-import { dbFromEnv } from '../domain/from-env';
+import { dbFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
 import { protectedHandler } from '../protect';
 

@@ -1,4 +1,4 @@
-import { sessionsFromEnv } from '../domain/from-env';
+import { sessionsFromEnv } from '../wiring/from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { REQUEST_BODIES } from '../shared/request-bodies';
 import { parseBody } from '../shared/validation';

@@ -1,5 +1,5 @@
-import { dbFromEnv } from '../domain/from-env';
-import { emailVerificationFromEnv } from '../domain/recovery-from-env';
+import { dbFromEnv } from '../wiring/from-env';
+import { emailVerificationFromEnv } from '../wiring/recovery-from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { Registration } from '../domain/registration';
 import { Users } from '../domain/users';

@@ -1,4 +1,4 @@
-import { passwordRecoveryFromEnv } from '../domain/recovery-from-env';
+import { passwordRecoveryFromEnv } from '../wiring/recovery-from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { REQUEST_BODIES } from '../shared/request-bodies';
 import { parseBody } from '../shared/validation';

@@ -1,4 +1,4 @@
-import { sessionControlsFromEnv } from '../domain/from-env';
+import { sessionControlsFromEnv } from '../wiring/from-env';
 import { callerOf, httpHandler, noContent } from '../shared/http';
 
 const controls = sessionControlsFromEnv();

@@ -1,5 +1,5 @@
 import { AdminAccess } from '../domain/admin-access';
-import { dbFromEnv, sessionControlsFromEnv } from '../domain/from-env';
+import { dbFromEnv, sessionControlsFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, noContent } from '../shared/http';
 

@@ -1,5 +1,5 @@
 import { AdminAccess } from '../domain/admin-access';
-import { dbFromEnv } from '../domain/from-env';
+import { dbFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
 import { adminOf, httpHandler, jsonResponse } from '../shared/http';
 import { roleConfig } from '../shared/roles';

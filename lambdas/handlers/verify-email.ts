@@ -1,4 +1,4 @@
-import { emailVerificationFromEnv } from '../domain/recovery-from-env';
+import { emailVerificationFromEnv } from '../wiring/recovery-from-env';
 import { httpHandler, jsonResponse } from '../shared/http';
 import { REQUEST_BODIES } from '../shared/request-bodies';
 import { parseBody } from '../shared/validation';

@@ -1,7 +1,7 @@
 /**
  * Sending mail, behind one narrow interface: the domain composes a message
  * and hands it over; where it goes (Amazon SES when deployed, files under
- * DATA_DIR/outbox on the local stack) is wiring (from-env.ts).
+ * DATA_DIR/outbox on the local stack) is wiring (lambdas/wiring/mail-from-env.ts).
  */
 
 export interface Mail {

@@ -8,14 +8,14 @@ import { createDb, type Db } from '../shared/dynamo';
 import { traceDynamoDb } from '../shared/tracing';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
-import { RefreshTokens } from './refresh-tokens';
-import { Lockout } from './lockout';
-import { Mfa } from './mfa';
+import { RefreshTokens } from '../domain/refresh-tokens';
+import { Lockout } from '../domain/lockout';
+import { Mfa } from '../domain/mfa';
 import { totpKeySourceFromEnv } from '../keys/totp-key';
-import type { PasswordHasher } from './passwords';
-import { PasswordCheck, SessionControls } from './session-controls';
-import { Sessions } from './sessions';
-import { Users } from './users';
+import type { PasswordHasher } from '../domain/passwords';
+import { PasswordCheck, SessionControls } from '../domain/session-controls';
+import { Sessions } from '../domain/sessions';
+import { Users } from '../domain/users';
 
 let db: Db | undefined;
 

@@ -5,9 +5,9 @@
  * as usual and log that no mail went out).
  */
 import type { MailConfig } from '../shared/config';
-import type { Mailer } from './mailer';
-import { OutboxMailer } from './outbox-mailer';
-import { SesMailer } from './ses-mailer';
+import type { Mailer } from '../mail/mailer';
+import { OutboxMailer } from '../mail/outbox-mailer';
+import { SesMailer } from '../mail/ses-mailer';
 
 /** Optional SES endpoint (moto in `npm run test:aws`); unset when deployed. */
 export const SES_ENDPOINT_ENV = 'SES_ENDPOINT';

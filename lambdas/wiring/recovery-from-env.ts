@@ -3,13 +3,13 @@
  * from from-env.ts so that only the functions that send mail bundle the
  * mailer and the SES client.
  */
-import { mailerFromConfig } from '../mail/from-env';
+import { mailerFromConfig } from './mail-from-env';
 import { mailConfig, passwordConfig, refreshTokenConfig } from '../shared/config';
 import { dbFromEnv } from './from-env';
-import { PasswordHasher } from './passwords';
-import { EmailVerification, MailQuota, PasswordRecovery } from './recovery';
-import { RefreshTokens } from './refresh-tokens';
-import { Users } from './users';
+import { PasswordHasher } from '../domain/passwords';
+import { EmailVerification, MailQuota, PasswordRecovery } from '../domain/recovery';
+import { RefreshTokens } from '../domain/refresh-tokens';
+import { Users } from '../domain/users';
 
 /** Email verification: the table, the mailer, no keys. */
 export function emailVerificationFromEnv(): EmailVerification {

@@ -32,7 +32,7 @@ const TABLE_FUNCTIONS = (Object.keys(FUNCTION_SPECS) as FunctionName[]).filter((
 
 /** The from-env module the local stack's handlers share (loaded by the stack, so the same instance). */
 async function sharedDb() {
-  const { dbFromEnv } = await import('../../lambdas/domain/from-env');
+  const { dbFromEnv } = await import('../../lambdas/wiring/from-env');
   return dbFromEnv();
 }
 

@@ -54,7 +54,7 @@ beforeAll(async () => {
     deleteUser: await load('delete-user'),
     changePassword: await load('change-password'),
   });
-  grants = enforceTableGrants((await import('../../../lambdas/domain/from-env')).dbFromEnv());
+  grants = enforceTableGrants((await import('../../../lambdas/wiring/from-env')).dbFromEnv());
 });
 
 afterEach(() => {
