@@ -138,8 +138,16 @@ export function createPublicKeySource(config: KeySourceConfig): PublicKeySource 
   return { loadPublicKeys: () => store.loadPublicKeys() };
 }
 
-/** For issuers: both halves. */
-export function createKeyStore(config: KeySourceConfig): PublicKeySource & SigningKeySource {
+/**
+ * For issuers: both halves. The one place the file-or-AWS choice is made;
+ * `client` builds the AWS client (createTracedKeyStore passes a traced one).
+ * The authorizer's public-only source (authorizer/key-source.ts) reads the
+ * same file lazily, to keep node:fs out of its cold start.
+ */
+export function createKeyStore(
+  config: KeySourceConfig,
+  client: (region: string) => AwsJsonClient = (region) => new AwsJsonClient({ region }),
+): PublicKeySource & SigningKeySource {
   if (config.kind === 'file') return new FileKeyStore(config.dir);
-  return new AwsKeyStore(new AwsJsonClient({ region: config.region }), config.publicKeysParameter, config.signingKeySecretId);
+  return new AwsKeyStore(client(config.region), config.publicKeysParameter, config.signingKeySecretId);
 }

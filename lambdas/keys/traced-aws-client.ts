@@ -7,7 +7,7 @@
 import type { KeySourceConfig } from '../shared/config';
 import { awsSubsegment } from '../shared/tracing';
 import { AwsJsonClient, type AwsJsonClientOptions, type AwsService } from './aws-client';
-import { AwsKeyStore, FileKeyStore, type PublicKeySource, type SigningKeySource } from './key-store';
+import { createKeyStore, type PublicKeySource, type SigningKeySource } from './key-store';
 
 /** Names as the SDK's own X-Ray instrumentation writes them, so the service map shows one node per service. */
 export const XRAY_SERVICE_NAMES: Record<AwsService, string> = { ssm: 'SSM', secretsmanager: 'Secrets Manager' };
@@ -27,6 +27,5 @@ export class TracedAwsJsonClient extends AwsJsonClient {
 
 /** createKeyStore (key-store.ts), with the AWS calls traced. */
 export function createTracedKeyStore(config: KeySourceConfig): PublicKeySource & SigningKeySource {
-  if (config.kind === 'file') return new FileKeyStore(config.dir);
-  return new AwsKeyStore(new TracedAwsJsonClient({ region: config.region }), config.publicKeysParameter, config.signingKeySecretId);
+  return createKeyStore(config, (region) => new TracedAwsJsonClient({ region }));
 }
