@@ -11,7 +11,9 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
-import { appUrlProblem, MAIL_FROM_PATTERN } from '../lambdas/shared/config';
+import { appUrlProblem, ConfigError, MAIL_FROM_PATTERN } from '../lambdas/shared/config';
+
+export { ConfigError };
 import {
   AUTH_RATE_LIMIT,
   AUTH_RATE_LIMIT_WINDOW,
@@ -227,12 +229,6 @@ export const CONFIG_KEYS: readonly string[] = [
   MFA_REQUIRED_ROLES.key,
 ];
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid wristband configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
 
 /** Reads a CDK context value; `node.tryGetContext` fits. */
 export type ContextReader = (key: string) => unknown;

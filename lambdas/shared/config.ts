@@ -21,8 +21,19 @@ import {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A configuration wristband refuses, for the stack at synth (every problem,
+ * one line each) and for a function or the local stack at start (one line).
+ * The one class both throw, so `instanceof ConfigError` holds everywhere.
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(typeof problems === 'string' ? problems : `Invalid wristband configuration:\n${list.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = list;
+  }
 }
 
 /** Parses one numeric setting: absent means the default; anything else must be an integer in range. */
