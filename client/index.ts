@@ -27,6 +27,15 @@ interface TokenPair {
   readonly expiresIn: number;
 }
 
+/** Login's answer for an account with a second factor: no tokens yet, a challenge for `completeMfa`. */
+export interface MfaChallenge {
+  readonly mfaRequired: true;
+  readonly challenge: string;
+}
+
+/** The second factor: a code from the authenticator app, or one of the recovery codes (each works once). */
+export type MfaProof = { readonly code: string } | { readonly recoveryCode: string };
+
 /** Where the pair lives. Sync or async; one instance per client. */
 export interface TokenStorage {
   get(): Tokens | null | Promise<Tokens | null>;
@@ -274,12 +283,30 @@ export function createClient(options: ClientOptions) {
     emit('signedOut', false);
   }
 
+  /** A token pair is stored and announced; a challenge is handed back untouched (nothing is signed in yet). */
+  async function signIn(answer: TokenPair | MfaChallenge): Promise<Tokens | MfaChallenge> {
+    if ('challenge' in answer) return { mfaRequired: true, challenge: answer.challenge };
+    const tokens = toTokens(answer);
+    await store(tokens, 'signedIn');
+    return tokens;
+  }
+
   return {
-    async login(email: string, password: string): Promise<Tokens> {
-      const tokens = toTokens(await post<TokenPair>('/login', { email, password }));
-      await store(tokens, 'signedIn');
-      return tokens;
-    },
+    /** The stored pair, or, for an account with a second factor, `{ mfaRequired: true, challenge }` for `completeMfa`. */
+    login: async (email: string, password: string) => signIn(await post('/login', { email, password })),
+    /** `POST /login/mfa`: the challenge and a code (or a recovery code); stores the pair. */
+    completeMfa: async (challenge: string, proof: MfaProof) => (await signIn(await post('/login/mfa', { challenge, ...proof }))) as Tokens,
+    /** `202` whether or not the account exists; its `message` says to check the mail. */
+    forgotPassword: (email: string) => post<{ message: string }>('/password/forgot', { email }),
+    /** The reset link's token and the new password; every session of that user is revoked (sign in again). */
+    resetPassword: (token: string, newPassword: string) => post<{ passwordReset: true }>('/password/reset', { token, newPassword }),
+    verifyEmail: (token: string) => post<{ emailVerified: true }>('/verify-email', { token }),
+    resendVerification: (email: string) => post<{ message: string }>('/verify-email/resend', { email }),
+    /** A new secret and its `otpauth://` URI, pending until `confirmTotp`. */
+    enrolTotp: () => call<{ secret: string; otpauthUri: string }>('POST', '/api/mfa/totp'),
+    /** Activates the pending secret; the ten recovery codes, shown this once. */
+    confirmTotp: async (code: string) => (await call<{ recoveryCodes: string[] }>('POST', '/api/mfa/totp/confirm', { code })).recoveryCodes,
+    disableTotp: (password: string, proof: MfaProof) => call<void>('DELETE', '/api/mfa/totp', { password, ...proof }),
     register: async (email: string, password: string, name?: string): Promise<User> =>
       (await post<{ user: User }>('/register', name === undefined ? { email, password } : { email, password, name })).user,
     /** Revokes this session on the server (a network failure still signs out locally) and tells other tabs. */

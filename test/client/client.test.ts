@@ -3,7 +3,11 @@
  * REFRESH_REUSE_INTERVAL_SECONDS=0 (strict single use), so a client that spent one refresh token twice
  * would be signed out by reuse detection: the single-flight tests would show it.
  */
-import { createClient, decodeClaims, memoryStorage, WristbandError, type ClientOptions, type Tokens, type TokenStorage } from '../../client';
+import { createClient, decodeClaims, memoryStorage, WristbandError, type ClientOptions, type MfaChallenge, type Tokens, type TokenStorage } from '../../client';
+import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../../lambdas/shared/recovery-answers';
+import { LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { authenticatorCode } from '../support/authenticator';
+import { outbox, tokenIn } from '../support/outbox';
 import { ADMIN, ALICE, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 
 let running: RunningStack;
@@ -56,6 +60,13 @@ async function expireLocally(storage: TokenStorage): Promise<Tokens> {
   return tokens;
 }
 
+/** A login of an account without a second factor: the stored pair. */
+async function signedIn(login: Promise<Tokens | MfaChallenge>): Promise<Tokens> {
+  const answer = await login;
+  if ('challenge' in answer) throw new Error('this account has a second factor');
+  return answer;
+}
+
 async function rejected(promise: Promise<unknown>): Promise<WristbandError> {
   const error = await promise.then(
     () => undefined,
@@ -71,7 +82,7 @@ describe('login, register, logout', () => {
     const { email, password } = await newAccount();
 
     const user = await client.register(email, password, 'Carol');
-    const tokens = await client.login(email, password);
+    const tokens = await signedIn(client.login(email, password));
     const profile = await client.profile();
 
     expect(user).toEqual({ id: expect.any(String), email, name: 'Carol', role: 'user', createdAt: expect.any(String) });
@@ -99,7 +110,7 @@ describe('login, register, logout', () => {
 
   it("logout revokes the session on the server and forgets the pair", async () => {
     const { client, storage } = recordedClient();
-    const tokens = await client.login(ALICE.email, ALICE.password);
+    const tokens = await signedIn(client.login(ALICE.email, ALICE.password));
 
     await client.logout();
 
@@ -127,7 +138,7 @@ describe('refresh', () => {
 
   it('refreshes reactively after a 401 and retries the request once', async () => {
     const { client, storage, sent } = recordedClient();
-    const tokens = await client.login(ALICE.email, ALICE.password);
+    const tokens = await signedIn(client.login(ALICE.email, ALICE.password));
     // An access token the API refuses while the client still believes it fresh (as after a key rotation).
     await storage.set({ ...tokens, accessToken: `${tokens.accessToken.slice(0, -4)}AAAA` });
 
@@ -181,7 +192,7 @@ describe('refresh', () => {
 
   it('single flight: 40 concurrent 401s share one /refresh, each request retried once', async () => {
     const { client, storage, count } = recordedClient();
-    const tokens = await client.login(ALICE.email, ALICE.password);
+    const tokens = await signedIn(client.login(ALICE.email, ALICE.password));
     await storage.set({ ...tokens, accessToken: `${tokens.accessToken.slice(0, -4)}AAAA` });
 
     const answers = await Promise.all(Array.from({ length: 40 }, () => client.fetch('/api/profile')));
@@ -192,7 +203,7 @@ describe('refresh', () => {
 
   it('a refused refresh signs out: the pair is dropped and the 401 is the answer', async () => {
     const { client, storage } = recordedClient();
-    const tokens = await client.login(ALICE.email, ALICE.password);
+    const tokens = await signedIn(client.login(ALICE.email, ALICE.password));
     await running.api('POST', '/logout', { body: { refreshToken: tokens.refreshToken } });
     await expireLocally(storage);
 
@@ -205,7 +216,7 @@ describe('refresh', () => {
   it('keeps a still-valid token when a proactive refresh fails with another status than 401', async () => {
     // A proxy that garbles /refresh: the API answers 415, as it would a 503 or a WAF 429.
     const { client, storage, count } = recordedClient({}, (url, init) => (url.endsWith('/refresh') ? { ...init, headers: { 'Content-Type': 'text/plain' } } : init));
-    const tokens = await client.login(ALICE.email, ALICE.password);
+    const tokens = await signedIn(client.login(ALICE.email, ALICE.password));
     await storage.set({ ...tokens, issuedAt: Date.now() - 890_000, expiresAt: Date.now() + 10_000 }); // 10 s left: refresh due
 
     const response = await client.fetch('/api/profile');
@@ -232,7 +243,7 @@ describe('refresh', () => {
 
   it('never puts a token in a URL', async () => {
     const { client, storage, sent } = recordedClient();
-    const first = await client.login(ALICE.email, ALICE.password);
+    const first = await signedIn(client.login(ALICE.email, ALICE.password));
     await expireLocally(storage);
     await client.profile();
     await client.sessions();
@@ -269,7 +280,7 @@ describe('session controls', () => {
     const here = recordedClient();
     const elsewhere = recordedClient();
     await here.client.register(email, password);
-    const before = await here.client.login(email, password);
+    const before = await signedIn(here.client.login(email, password));
     await elsewhere.client.login(email, password);
 
     const after = await here.client.changePassword(password, strongPassword());
@@ -285,7 +296,7 @@ describe('session controls', () => {
     const here = recordedClient();
     const elsewhere = recordedClient();
     await here.client.register(email, password);
-    const mine = await here.client.login(email, password);
+    const mine = await signedIn(here.client.login(email, password));
     await elsewhere.client.login(email, password);
 
     await here.client.revokeAllSessions();
@@ -301,7 +312,7 @@ describe('deleting the account', () => {
     const { email, password } = await newAccount();
     const { client, storage, count } = recordedClient();
     await client.register(email, password);
-    const tokens = await client.login(email, password);
+    const tokens = await signedIn(client.login(email, password));
 
     const wrong = await rejected(client.deleteAccount('not-the-password-at-all'));
     expect([wrong.status, wrong.code]).toEqual([401, 'invalid_credentials']);
@@ -385,7 +396,7 @@ describe('other tabs', () => {
     const tabB = createClient({ baseUrl: running.stack.url, channel, storage: storageB });
     try {
       await tabA.login(ALICE.email, ALICE.password);
-      const bTokens = await tabB.login(ADMIN.email, ADMIN.password);
+      const bTokens = await signedIn(tabB.login(ADMIN.email, ADMIN.password));
       const signedOut = new Promise<void>((resolve) => tabB.onChange((event) => event === 'signedOut' && resolve()));
 
       await tabA.logout();
@@ -397,5 +408,94 @@ describe('other tabs', () => {
       tabA.close();
       tabB.close();
     }
+  });
+});
+
+describe('two-factor sign-in (TOTP)', () => {
+  /** A new account, signed in on a client, with an authenticator enrolled through the client. */
+  async function enrolled() {
+    const { email, password } = await newAccount();
+    const recorded = recordedClient();
+    await recorded.client.register(email, password);
+    await signedIn(recorded.client.login(email, password));
+    const { secret, otpauthUri } = await recorded.client.enrolTotp();
+    expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/.+secret=[A-Z2-7]+/);
+    const recoveryCodes = await recorded.client.confirmTotp(await authenticatorCode(secret));
+    return { ...recorded, email, password, secret, recoveryCodes };
+  }
+
+  it('login answers a challenge and stores nothing; completeMfa with a code stores a pair that says pwd+otp', async () => {
+    const { client, storage, email, password, secret, recoveryCodes } = await enrolled();
+    expect(recoveryCodes).toHaveLength(10);
+    await client.logout();
+    const events: string[] = [];
+    client.onChange((event) => events.push(event));
+
+    const answer = await client.login(email, password);
+
+    expect(answer).toEqual({ mfaRequired: true, challenge: expect.any(String) });
+    expect(await storage.get()).toBeNull();
+    expect(events).toEqual([]);
+    const challenge = (answer as MfaChallenge).challenge;
+    expect((await rejected(client.completeMfa(challenge, { code: '000000' }))).code).toBe('invalid_credentials');
+    const tokens = await client.completeMfa(challenge, { code: await authenticatorCode(secret, 1) });
+    expect(await storage.get()).toEqual(tokens);
+    expect(events).toEqual(['signedIn']);
+    expect(decodeClaims(tokens.accessToken).amr).toEqual(['pwd', 'otp']);
+    expect((await client.profile()).email).toBe(email);
+  });
+
+  it('a recovery code answers the challenge once', async () => {
+    const { client, email, password, recoveryCodes } = await enrolled();
+    const [code] = recoveryCodes as [string];
+    const first = (await client.login(email, password)) as MfaChallenge;
+    await client.completeMfa(first.challenge, { recoveryCode: code });
+    const second = (await client.login(email, password)) as MfaChallenge;
+    expect((await rejected(client.completeMfa(second.challenge, { recoveryCode: code }))).status).toBe(401);
+  });
+
+  it('disableTotp: a wrong password is refused without a refresh, the right one turns login back into a pair', async () => {
+    const { client, count, email, password, secret, recoveryCodes } = await enrolled();
+    const wrong = await rejected(client.disableTotp('not the password at all', { recoveryCode: recoveryCodes[0]! }));
+    expect([wrong.status, wrong.code]).toEqual([401, 'invalid_credentials']);
+    expect(count('/refresh')).toBe(0);
+
+    await client.disableTotp(password, { code: await authenticatorCode(secret, 1) });
+
+    expect(decodeClaims((await signedIn(client.login(email, password))).accessToken).amr).toEqual(['pwd']);
+  });
+});
+
+describe('forgot password, reset, email verification', () => {
+  it('forgotPassword answers the same for any email; the mailed token resets the password once', async () => {
+    const { client } = recordedClient();
+    const { email, password } = await newAccount();
+    await client.register(email, password);
+
+    const known = await client.forgotPassword(email);
+    const unknown = await client.forgotPassword(uniqueEmail('nobody'));
+    expect(known).toEqual(FORGOT_PASSWORD_ANSWER);
+    expect(unknown).toEqual(known);
+
+    const token = tokenIn(outbox(running.dataDir, email).filter((m) => m.text.includes(LINK_PARAMETERS.passwordReset)).at(-1)!, LINK_PARAMETERS.passwordReset);
+    const newPassword = strongPassword();
+    expect(await client.resetPassword(token, newPassword)).toEqual({ passwordReset: true });
+    expect((await rejected(client.resetPassword(token, strongPassword()))).code).toBe('invalid_token');
+    expect((await rejected(client.login(email, password))).code).toBe('invalid_credentials');
+    expect((await signedIn(client.login(email, newPassword))).accessToken).toEqual(expect.any(String));
+  });
+
+  it('resendVerification mails a new link; verifyEmail spends it and the next token says email_verified', async () => {
+    const { client } = recordedClient();
+    const { email, password } = await newAccount();
+    await client.register(email, password);
+    expect(decodeClaims((await signedIn(client.login(email, password))).accessToken).email_verified).toBe(false);
+
+    expect(await client.resendVerification(email)).toEqual(RESEND_VERIFICATION_ANSWER);
+    const token = tokenIn(outbox(running.dataDir, email).filter((m) => m.text.includes(LINK_PARAMETERS.emailVerification)).at(-1)!, LINK_PARAMETERS.emailVerification);
+
+    expect(await client.verifyEmail(token)).toEqual({ emailVerified: true });
+    expect((await rejected(client.verifyEmail(token))).code).toBe('invalid_token');
+    expect(decodeClaims((await signedIn(client.login(email, password))).accessToken).email_verified).toBe(true);
   });
 });
