@@ -6,6 +6,16 @@ import { createClient, decodeClaims, localStorageStorage, WristbandError } from 
 const client = createClient({ baseUrl: location.origin, storage: localStorageStorage() });
 const $ = (id) => document.getElementById(id);
 let expiresAt = 0;
+/** The open sign-in challenge (after a password that answered mfaRequired), and the mailed link's tokens. */
+let challenge;
+let resetToken;
+
+/** A message that is not an error (a mail is on its way, a password is changed), focused so it is heard. */
+function note(text) {
+  $('notice').textContent = text;
+  $('notice').hidden = false;
+  $('notice').focus();
+}
 
 function say(element, error) {
   if (!error) {
@@ -74,7 +84,9 @@ async function showClaims() {
   const tokens = await client.tokens();
   if (!tokens) return;
   expiresAt = tokens.expiresAt;
-  $('claims').textContent = JSON.stringify(decodeClaims(tokens.accessToken), null, 2);
+  const claims = decodeClaims(tokens.accessToken);
+  $('claims').textContent = JSON.stringify(claims, null, 2);
+  $('mfa-state').textContent = claims.amr?.includes('otp') ? 'This session signed in with a password and a code.' : 'This session signed in with a password only.';
   tick();
 }
 
@@ -118,6 +130,7 @@ async function render() {
   $('signed-in').hidden = !tokens;
   $('signed-out').hidden = !!tokens;
   $('logout').hidden = !tokens;
+  if (tokens) $('mfa-login').hidden = true;
   if (!tokens) {
     $('status').textContent = 'Signed out';
     return;
@@ -132,10 +145,115 @@ $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   void attempt(async () => {
-    await client.login(form.get('email'), form.get('password')); // renders through onChange
+    const answer = await client.login(form.get('email'), form.get('password')); // a pair renders through onChange
+    event.target.reset();
+    if (answer.mfaRequired) {
+      challenge = answer.challenge;
+      $('mfa-login').hidden = false;
+      $('mfa-login-code').focus();
+    }
+  });
+});
+
+/** Six digits are an authenticator code; anything else is taken for a recovery code. */
+const factor = (value) => (/^\d{6}$/.test(value.trim()) ? { code: value.trim() } : { recoveryCode: value.trim() });
+
+$('mfa-login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    await client.completeMfa(challenge, factor(form.get('code'))); // renders through onChange
+    challenge = undefined;
     event.target.reset();
   });
 });
+
+$('mfa-login-cancel').addEventListener('click', () => {
+  challenge = undefined;
+  $('mfa-login-form').reset();
+  $('mfa-login').hidden = true;
+  $('login-email').focus();
+});
+
+$('forgot-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    note((await client.forgotPassword(form.get('email'))).message);
+    event.target.reset();
+  });
+});
+
+/** The mailed link's token leaves the address bar once used, so it is not left in the history or a bookmark. */
+const clearFragment = () => history.replaceState(null, '', location.pathname + location.search);
+
+$('reset-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    try {
+      await client.resetPassword(resetToken, form.get('newPassword'));
+    } finally {
+      clearFragment();
+    }
+    resetToken = undefined;
+    event.target.reset();
+    $('reset').hidden = true;
+    note('Your password is changed, and every session of the account is signed out. Log in with the new password.');
+  });
+});
+
+$('mfa-enrol').addEventListener('click', () => attempt(async () => {
+  const { secret, otpauthUri } = await client.enrolTotp();
+  $('mfa-secret').textContent = secret;
+  Object.assign($('mfa-uri'), { href: otpauthUri, textContent: otpauthUri });
+  $('mfa-recovery').hidden = true;
+  $('mfa-setup').hidden = false;
+  $('mfa-confirm-code').focus();
+}));
+
+$('mfa-confirm-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    const codes = await client.confirmTotp(form.get('code'));
+    event.target.reset();
+    $('mfa-setup').hidden = true;
+    $('recovery-codes').replaceChildren(...codes.map((code) => item(code)));
+    $('mfa-recovery').hidden = false;
+    note('Two-factor sign-in is on: the next login asks for a code.');
+  });
+});
+
+$('mfa-disable-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  void attempt(async () => {
+    await client.disableTotp(form.get('password'), factor(form.get('code')));
+    event.target.reset();
+    $('mfa-recovery').hidden = true;
+    note('Two-factor sign-in is off.');
+  });
+});
+
+/** A mailed link: `#reset_token=` opens the new-password form; `#verify_token=` is sent at once (a POST, never a GET). */
+function readLink() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  resetToken = link.get('reset_token') ?? resetToken;
+  $('reset').hidden = !resetToken;
+  if (resetToken) $('reset-password').focus();
+  const verifyToken = link.get('verify_token');
+  if (verifyToken) {
+    void attempt(async () => {
+      try {
+        await client.verifyEmail(verifyToken);
+      } finally {
+        clearFragment();
+      }
+      note('Your email address is verified.');
+    });
+  }
+}
 
 $('register-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -168,9 +286,13 @@ $('revoke-all').addEventListener('click', () => attempt(async () => {
 $('logout').addEventListener('click', () => attempt(async () => {
   await client.logout();
 }));
-window.addEventListener('hashchange', () => void render());
+window.addEventListener('hashchange', () => {
+  readLink();
+  void render();
+});
 
 // This tab's changes and other tabs' (BroadcastChannel): a logout anywhere signs this page out.
 client.onChange((event) => void (event === 'refreshed' ? showClaims() : render()));
 setInterval(tick, 1000);
+readLink();
 void render();

@@ -1,0 +1,122 @@
+/**
+ * The demo page's two-factor and recovery screens in Chromium against the local stack: enrolling an
+ * authenticator (codes computed here, as a phone would), the code prompt after a password, and forgot
+ * password and email verification end to end through the local outbox (DATA_DIR/outbox), the way a user
+ * follows the link in their mail. Screenshots of the new screens go to artifacts/screenshots/.
+ */
+import { decodeClaims } from '../../client';
+import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/shared/recovery-answers';
+import { LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { authenticatorCode } from '../support/authenticator';
+import { strongPassword, uniqueEmail } from '../support/local-stack';
+import { outbox } from '../support/outbox';
+import { logIn, newProfile, openDemo, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
+
+let run: BrowserRun;
+
+beforeAll(async () => {
+  run = await startBrowserRun();
+});
+
+afterAll(async () => {
+  await run.close();
+});
+
+async function registered(prefix: string): Promise<{ email: string; password: string }> {
+  const email = uniqueEmail(prefix);
+  const password = strongPassword();
+  expect((await run.running.api('POST', '/register', { body: { email, password } })).status).toBe(201);
+  return { email, password };
+}
+
+/** The link of the newest mail to `email` that carries `parameter`, as the mail's text shows it. */
+function linkIn(email: string, parameter: string): string {
+  const mail = outbox(run.running.dataDir, email)
+    .filter((m) => m.text.includes(`#${parameter}=`))
+    .at(-1);
+  const link = mail && /https?:\/\/\S+#\w+=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
+  if (!link) throw new Error(`no ${parameter} link in the outbox for ${email}`);
+  return link;
+}
+
+it('enrols an authenticator on the page, shows the recovery codes once, and the next login asks for a code', async () => {
+  const { email, password } = await registered('browser-mfa');
+  const { context } = await newProfile(run);
+  const page = await openDemo(run, context);
+  await logIn(page, email, password);
+  await page.locator('#mfa-state', { hasText: 'password only' }).waitFor();
+
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secret = (await page.locator('#mfa-secret').textContent()) ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]+=*$/);
+  expect(await page.locator('#mfa-uri').getAttribute('href')).toMatch(new RegExp(`^otpauth://totp/.+secret=${secret}`));
+  await screenshot(page, '06-mfa-setup');
+  await page.getByLabel('Code from the app').fill(await authenticatorCode(secret));
+  await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+  await page.locator('#recovery-codes li').nth(9).waitFor();
+  expect(await page.locator('#recovery-codes li').count()).toBe(10);
+  await screenshot(page, '07-mfa-recovery-codes');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await signedOut(page);
+  const form = page.locator('#login-form');
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Log in' }).click();
+  const prompt = page.getByLabel('Code from your authenticator app, or a recovery code');
+  await prompt.waitFor();
+  expect(await prompt.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+  expect(await page.locator('#status').textContent()).toBe('Signed out'); // a password alone signs nobody in
+  await screenshot(page, '08-mfa-code-prompt');
+
+  await prompt.fill(await authenticatorCode(secret, 1));
+  await page.keyboard.press('Enter');
+
+  await signedInAs(page, email);
+  await page.locator('#mfa-state', { hasText: 'with a password and a code' }).waitFor();
+  expect(JSON.parse((await page.locator('#claims').textContent()) ?? '{}').amr).toEqual(['pwd', 'otp']);
+  expect(await page.locator('#mfa-login').isHidden()).toBe(true);
+  await context.close();
+});
+
+it('forgot password end to end: the page asks, the outbox has the link, the link sets a new password, that password logs in', async () => {
+  const { email, password } = await registered('browser-forgot');
+  const { context } = await newProfile(run);
+  const page = await openDemo(run, context);
+  await page.getByText('Forgot password?').click();
+  const forgot = page.locator('#forgot-form');
+  await forgot.getByLabel('Email').fill(email);
+  await forgot.getByRole('button', { name: 'Send a reset link' }).click();
+  await page.locator('#notice', { hasText: FORGOT_PASSWORD_ANSWER.message }).waitFor();
+  await screenshot(page, '09-forgot-password');
+
+  const link = linkIn(email, LINK_PARAMETERS.passwordReset);
+  expect(link.startsWith(run.demoUrl)).toBe(true);
+  const mailTab = await context.newPage();
+  await mailTab.goto(link);
+  const newPassword = strongPassword();
+  await mailTab.getByLabel('New password').fill(newPassword);
+  await screenshot(mailTab, '10-reset-password');
+  await mailTab.getByRole('button', { name: 'Set the new password' }).click();
+
+  await mailTab.locator('#notice', { hasText: 'Your password is changed' }).waitFor();
+  expect(mailTab.url()).toBe(run.demoUrl); // the token left the address bar
+  expect(await mailTab.locator('#reset').isHidden()).toBe(true);
+  expect((await run.running.api('POST', '/login', { body: { email, password } })).status).toBe(401);
+  await logIn(mailTab, email, newPassword);
+  await context.close();
+});
+
+it('a verification link verifies the address on opening the page, and the next token says so', async () => {
+  const { email, password } = await registered('browser-verify');
+  const { context } = await newProfile(run);
+  const page = await context.newPage();
+
+  await page.goto(linkIn(email, LINK_PARAMETERS.emailVerification));
+
+  await page.locator('#notice', { hasText: 'Your email address is verified.' }).waitFor();
+  expect(page.url()).toBe(run.demoUrl);
+  const login = await run.running.api('POST', '/login', { body: { email, password } });
+  expect(decodeClaims(login.json.accessToken).email_verified).toBe(true);
+  await context.close();
+});
