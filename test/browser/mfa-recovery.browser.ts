@@ -47,11 +47,12 @@ it('enrols an authenticator on the page, shows the recovery codes once, and the 
   await page.locator('#mfa-state', { hasText: 'password only' }).waitFor();
 
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await page.locator('#mfa-setup').waitFor();
   const secret = (await page.locator('#mfa-secret').textContent()) ?? '';
   expect(secret).toMatch(/^[A-Z2-7]+=*$/);
   expect(await page.locator('#mfa-uri').getAttribute('href')).toMatch(new RegExp(`^otpauth://totp/.+secret=${secret}`));
   await screenshot(page, '06-mfa-setup');
-  await page.getByLabel('Code from the app').fill(await authenticatorCode(secret));
+  await page.getByLabel('Code from the app', { exact: true }).fill(await authenticatorCode(secret));
   await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
   await page.locator('#recovery-codes li').nth(9).waitFor();
   expect(await page.locator('#recovery-codes li').count()).toBe(10);
