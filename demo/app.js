@@ -144,6 +144,7 @@ async function render() {
 $('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
+  $('notice').hidden = true;
   void attempt(async () => {
     const answer = await client.login(form.get('email'), form.get('password')); // a pair renders through onChange
     event.target.reset();
