@@ -96,7 +96,7 @@ it('forgot password end to end: the page asks, the outbox has the link, the link
   const mailTab = await context.newPage();
   await mailTab.goto(link);
   const newPassword = strongPassword();
-  await mailTab.getByLabel('New password').fill(newPassword);
+  await mailTab.getByLabel('New password', { exact: true }).fill(newPassword);
   await screenshot(mailTab, '10-reset-password');
   await mailTab.getByRole('button', { name: 'Set the new password' }).click();
 
