@@ -47,6 +47,12 @@ export const LOCAL_MAIL_FROM = 'no-reply@wristband.localhost';
 /** The page mail links open locally, unless APP_URL says otherwise: the demo page, which reads the token from the fragment. */
 export const LOCAL_APP_PATH = '/demo/';
 /** Request header bytes the local server accepts (Node's default is 16 KiB). */
+/**
+ * DynamoDB timeout of the local stack's handlers (DYNAMODB_TIMEOUT_MS overrides): deployed, a second is an outage and
+ * answers 503; here dynalite shares the machine with the browser and the tests, and a busy second is only load.
+ */
+export const LOCAL_DYNAMO_TIMEOUT_MS = 10_000;
+
 export const LOCAL_MAX_HEADER_BYTES = 256 * 1024;
 /** Written under DATA_DIR while the stack runs. */
 export const LOCAL_STACK_STATE_FILE = 'local-stack.json';
@@ -105,6 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The handlers read their wiring from the environment at import, exactly as in Lambda.
     env[WIRING_ENV.tableName] = LOCAL_TABLE_NAME;
     env[WIRING_ENV.dynamoEndpoint] = dynamoEndpoint;
+    env[WIRING_ENV.dynamoTimeoutMs] ??= String(LOCAL_DYNAMO_TIMEOUT_MS);
     env[WIRING_ENV.localKeysDir] = keysDir;
     env.AWS_REGION ??= 'local';
 
@@ -127,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env[MAIL_SETTINGS.mailFrom.env] ??= LOCAL_MAIL_FROM;
     env[MAIL_SETTINGS.appUrl.env] ??= `${url}${LOCAL_APP_PATH}`;
 
-    const db = createDb({ tableName: LOCAL_TABLE_NAME, endpoint: dynamoEndpoint, region: 'local' });
+    const db = createDb({ tableName: LOCAL_TABLE_NAME, endpoint: dynamoEndpoint, region: 'local', timeoutMs: LOCAL_DYNAMO_TIMEOUT_MS });
     await ensureTable(db);
     const seeded = await seedDemoAccounts(db, passwordConfig(env).bcryptCost, roleConfig(env));
     db.client.destroy();

@@ -72,6 +72,8 @@ export interface TableConfig {
   readonly tableName: string;
   readonly endpoint: string | undefined;
   readonly region: string;
+  /** Per-request DynamoDB timeout (DYNAMODB_TIMEOUT_MS); undefined: the client's default (lambdas/shared/dynamo.ts). */
+  readonly timeoutMs?: number;
 }
 
 export function tableConfig(env: Env = process.env): TableConfig {
@@ -79,7 +81,16 @@ export function tableConfig(env: Env = process.env): TableConfig {
     tableName: required(env, WIRING_ENV.tableName),
     endpoint: optional(env, WIRING_ENV.dynamoEndpoint),
     region: optional(env, 'AWS_REGION') ?? 'us-east-1',
+    timeoutMs: optionalTimeout(env, WIRING_ENV.dynamoTimeoutMs),
   };
+}
+
+function optionalTimeout(env: Env, name: string): number | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 100 || ms > 60_000) throw new ConfigError(`${name} must be a whole number of milliseconds from 100 to 60000 (got ${JSON.stringify(value)})`);
+  return ms;
 }
 
 export interface TokenConfig {

@@ -17,16 +17,16 @@ export interface Db {
  * Lambda timeout (three attempts of 1 s fit in the smallest, 5 s). DynamoDB
  * answers in milliseconds; a second is already an outage.
  */
-const REQUEST_TIMEOUT_MS = 1000;
-const CONNECTION_TIMEOUT_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 1000;
 const MAX_ATTEMPTS = 3;
 
 export function createDb(config: TableConfig): Db {
+  const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: MAX_ATTEMPTS,
     // Without throwOnRequestTimeout the SDK only logs a warning when the timeout passes, and keeps waiting.
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
     ...(config.endpoint
       ? {
           endpoint: config.endpoint,

@@ -217,6 +217,11 @@ export const WIRING_ENV = {
   tableName: 'TABLE_NAME',
   /** Optional DynamoDB endpoint (local stack, sam local, tests). */
   dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+  /**
+   * Optional DynamoDB request timeout in ms (default 1000). The local stack sets a longer one: dynalite shares two
+   * cores with Chromium, jest and the rest of a laptop, where a slow second is load, not an outage.
+   */
+  dynamoTimeoutMs: 'DYNAMODB_TIMEOUT_MS',
   signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
   publicKeysParameter: 'PUBLIC_KEYS_PARAMETER',
   /** Directory of the local key store; when set, keys are read from files instead of AWS. */

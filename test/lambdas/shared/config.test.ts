@@ -24,7 +24,14 @@ describe('readSetting', () => {
 describe('sections', () => {
   it('tableConfig needs TABLE_NAME', () => {
     expect(() => tableConfig({})).toThrow(/TABLE_NAME must be set/);
-    expect(tableConfig({ TABLE_NAME: 't', DYNAMODB_ENDPOINT: 'http://x', AWS_REGION: 'eu-west-1' })).toEqual({ tableName: 't', endpoint: 'http://x', region: 'eu-west-1' });
+    expect(tableConfig({ TABLE_NAME: 't', DYNAMODB_ENDPOINT: 'http://x', AWS_REGION: 'eu-west-1' })).toEqual({ tableName: 't', endpoint: 'http://x', region: 'eu-west-1', timeoutMs: undefined });
+  });
+
+  it('tableConfig takes a DynamoDB timeout in ms (the local stack uses a long one) and refuses a nonsense one', () => {
+    expect(tableConfig({ TABLE_NAME: 't', DYNAMODB_TIMEOUT_MS: '10000' }).timeoutMs).toBe(10_000);
+    for (const value of ['0', '1.5', 'soon', '600000']) {
+      expect(() => tableConfig({ TABLE_NAME: 't', DYNAMODB_TIMEOUT_MS: value })).toThrow(`DYNAMODB_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000 (got "${value}")`);
+    }
   });
 
   it('tokenConfig has the contract defaults and honours the issuer and audience variables', () => {
