@@ -204,10 +204,45 @@ $('reset-form').addEventListener('submit', (event) => {
   });
 });
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * The otpauth URI as a QR code, drawn as SVG from the module matrix of qrcode-generator (served beside this
+ * file): elements and attributes only, no markup string. Without the encoder the text secret and link remain.
+ */
+async function drawQr(text) {
+  $('mfa-qr').hidden = true;
+  const { default: qrcode } = await import('./qrcode.js');
+  const qr = qrcode(0, 'M');
+  // Byte mode takes the low 8 bits of each character: hand it the URI's UTF-8 bytes, one per character.
+  qr.addData(String.fromCharCode(...new TextEncoder().encode(text)));
+  qr.make();
+  const quiet = 4; // the white margin scanners need, in modules
+  const size = qr.getModuleCount() + 2 * quiet;
+  let path = '';
+  for (let row = 0; row < qr.getModuleCount(); row++) {
+    for (let col = 0; col < qr.getModuleCount(); col++) if (qr.isDark(row, col)) path += `M${col + quiet} ${row + quiet}h1v1h-1z`;
+  }
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${size} ${size}`);
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'QR code of the otpauth URI');
+  const background = document.createElementNS(SVG, 'rect');
+  for (const [name, value] of [['width', size], ['height', size], ['fill', '#fff']]) background.setAttribute(name, value);
+  const modules = document.createElementNS(SVG, 'path');
+  modules.setAttribute('d', path);
+  modules.setAttribute('fill', '#000');
+  svg.append(background, modules);
+  $('mfa-qr-code').replaceChildren(svg);
+  $('mfa-qr').hidden = false;
+}
+
 $('mfa-enrol').addEventListener('click', () => attempt(async () => {
   const { secret, otpauthUri } = await client.enrolTotp();
   $('mfa-secret').textContent = secret;
   Object.assign($('mfa-uri'), { href: otpauthUri, textContent: otpauthUri });
+  await drawQr(otpauthUri).catch(() => undefined);
   $('mfa-recovery').hidden = true;
   $('mfa-setup').hidden = false;
   $('mfa-confirm-code').focus();

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const DEMO_PATH = '/demo/';
 
@@ -17,6 +17,12 @@ const FILES: Record<string, { type: string; load: () => Promise<string> }> = {
   '': { type: 'text/html; charset=utf-8', load: () => readFile(join(DEMO_DIR, 'index.html'), 'utf8') },
   'app.js': { type: 'text/javascript; charset=utf-8', load: () => readFile(join(DEMO_DIR, 'app.js'), 'utf8') },
   'style.css': { type: 'text/css; charset=utf-8', load: () => readFile(join(DEMO_DIR, 'style.css'), 'utf8') },
+  // The QR encoder the enrolment screen draws the otpauth URI with: one fixed file of the pinned package
+  // (a devDependency: the demo is served from a clone, never from the packed tarball, which has no demo/).
+  'qrcode.js': {
+    type: 'text/javascript; charset=utf-8',
+    load: () => readFile(join(dirname(require.resolve('qrcode-generator')), 'qrcode.mjs'), 'utf8'),
+  },
   'wristband-client.js': {
     type: 'text/javascript; charset=utf-8',
     load: async () => (await import('../client/bundle')).bundleClient({ minify: false }),

@@ -1,6 +1,6 @@
 /**
  * The demo page's two-factor and recovery screens in Chromium against the local stack: enrolling an
- * authenticator (codes computed here, as a phone would), the code prompt after a password, and forgot
+ * authenticator (its QR code read off the screen and its codes computed here, as a phone would), the code prompt after a password, and forgot
  * password and email verification end to end through the local outbox (DATA_DIR/outbox), the way a user
  * follows the link in their mail. Screenshots of the new screens go to artifacts/screenshots/.
  */
@@ -11,6 +11,7 @@ import { authenticatorCode } from '../support/authenticator';
 import { strongPassword, uniqueEmail } from '../support/local-stack';
 import { outbox } from '../support/outbox';
 import { logIn, newProfile, openDemo, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
+import { readQrCode } from './qr';
 
 let run: BrowserRun;
 
@@ -50,7 +51,11 @@ it('enrols an authenticator on the page, shows the recovery codes once, and the 
   await page.locator('#mfa-setup').waitFor();
   const secret = (await page.locator('#mfa-secret').textContent()) ?? '';
   expect(secret).toMatch(/^[A-Z2-7]+=*$/);
-  expect(await page.locator('#mfa-uri').getAttribute('href')).toMatch(new RegExp(`^otpauth://totp/.+secret=${secret}`));
+  const uri = (await page.locator('#mfa-uri').textContent()) ?? '';
+  expect(await page.locator('#mfa-uri').getAttribute('href')).toBe(uri);
+  expect(uri).toMatch(new RegExp(`^otpauth://totp/.+secret=${secret}`));
+  // What a phone's camera reads off the screen is the URI the page shows as text.
+  expect(await readQrCode(context, page.getByRole('img', { name: 'QR code of the otpauth URI' }))).toBe(uri);
   await screenshot(page, '06-mfa-setup');
   await page.getByLabel('Code from the app', { exact: true }).fill(await authenticatorCode(secret));
   await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();

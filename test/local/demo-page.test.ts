@@ -36,6 +36,13 @@ it('serves the client bundled from its TypeScript source as one ES module', asyn
   expect(code).not.toMatch(/\bimport\b/); // self-contained: no runtime dependencies
 });
 
+it('serves the pinned QR encoder the enrolment screen draws with, as an ES module at a fixed path', async () => {
+  const response = await get('/demo/qrcode.js');
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  expect(await response.text()).toMatch(/export default qrcode;/);
+});
+
 it('serves no file outside its list', async () => {
   for (const path of ['/demo/../package.json', '/demo/%2e%2e/package.json', '/demo/index.html.bak', '/demo/bundle.ts']) {
     const response = await get(path);
