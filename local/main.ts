@@ -8,6 +8,7 @@ import { ConfigError } from '../lambdas/shared/config';
 import { localAppFromCdkJson } from './app';
 import { PACKAGE_ROOT } from '../lib/package-root';
 import { applyCdkContext } from './cdk-context';
+import { LOCAL_MAILBOX_PATH } from './mailbox';
 import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
 
 /** Where the local stack listens: HOST (default 127.0.0.1, this machine only; 0.0.0.0 for every interface). */
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       `  jwks:     ${stack.url}/.well-known/jwks.json`,
       `  mail:     ${join(dataDir, LOCAL_OUTBOX_DIR)} (every mail as an .eml file, announced here with its link)`,
       `  demo:     ${stack.url}/demo/ (the demo page, on wristband/client)`,
+      `  mailbox:  ${stack.url}${LOCAL_MAILBOX_PATH} (the newest mails as JSON, for this machine only; the demo page lists them)`,
       ...(fromCdkJson.length > 0 ? [`  cdk.json: ${fromCdkJson.join(', ')}`] : []),
       '  demo accounts:',
       ...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} ${a.password.padEnd(18)} role ${a.role}`),

@@ -30,6 +30,7 @@ import { asFunction, enforceTableGrants, type TableAccessLog } from './table-gra
 import { LocalGateway, type AccessLogEntry, type ProxyHandler, type TokenAuthorizer } from './gateway';
 import { rateLimiterFromEnv } from './rate-limit';
 import { withDemoPage } from './static';
+import { withLocalMailbox } from './mailbox';
 import type { LocalApp, LocalRoute } from './app';
 import { FUNCTION_SPECS } from '../lib/function-specs';
 import type { FunctionName } from '../lambdas/shared/routes';
@@ -165,7 +166,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(rateLimiter ? { rateLimiter } : {}),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
-    listener = withDemoPage(gateway.listener);
+    // The demo page and the local mailbox sit in front of the gateway: neither is a route of the API.
+    listener = withDemoPage(withLocalMailbox(join(dataDir, LOCAL_OUTBOX_DIR), gateway.listener));
     // Lets `npm run invoke` in another terminal find this stack's database and keys.
     const statePath = join(dataDir, LOCAL_STACK_STATE_FILE);
     await writeFile(statePath, JSON.stringify({ url, dynamoEndpoint, tableName: LOCAL_TABLE_NAME, keysDir, pid: process.pid }, null, 2));
