@@ -182,6 +182,7 @@ $('forgot-form').addEventListener('submit', (event) => {
   void attempt(async () => {
     note((await client.forgotPassword(form.get('email'))).message);
     event.target.reset();
+    if ($('mailbox').open) await showMailbox();
   });
 });
 
@@ -272,6 +273,34 @@ $('mfa-disable-form').addEventListener('submit', (event) => {
   });
 });
 
+/**
+ * The local stack's mailbox (GET /_local/outbox): its mails with their links, which open this page's
+ * reset and verification flows. Anything but a 200 (a deployed API has no such route) keeps the panel hidden.
+ */
+async function showMailbox() {
+  const response = await fetch('/_local/outbox', { cache: 'no-store' }).catch(() => undefined);
+  const mails = response?.ok ? (await response.json().catch(() => ({}))).mails : undefined;
+  $('mailbox').hidden = !Array.isArray(mails);
+  if (!Array.isArray(mails)) return;
+  $('mailbox-empty').hidden = mails.length > 0;
+  $('mails').replaceChildren(
+    ...mails.map((mail) => {
+      const li = item(`${mail.subject} — to ${mail.to}, ${new Date(mail.date).toLocaleString()}`);
+      const linkList = document.createElement('ul');
+      linkList.append(...mail.links.map((link) => item('', Object.assign(document.createElement('a'), { href: link, textContent: link }))));
+      const body = document.createElement('details');
+      body.append(Object.assign(document.createElement('summary'), { textContent: 'Text of the mail' }), Object.assign(document.createElement('pre'), { textContent: mail.text }));
+      li.append(linkList, body);
+      return li;
+    }),
+  );
+}
+
+$('mailbox').addEventListener('toggle', () => {
+  if ($('mailbox').open) void showMailbox();
+});
+$('mailbox-refresh').addEventListener('click', () => void showMailbox());
+
 /** A mailed link: `#reset_token=` opens the new-password form; `#verify_token=` is sent at once (a POST, never a GET). */
 function readLink() {
   const link = new URLSearchParams(location.hash.slice(1));
@@ -298,6 +327,7 @@ $('register-form').addEventListener('submit', (event) => {
   void attempt(async () => {
     await client.register(form.get('email'), form.get('password'), name);
     event.target.reset();
+    if ($('mailbox').open) await showMailbox();
     await client.login(form.get('email'), form.get('password')); // renders through onChange
   });
 });
@@ -332,3 +362,4 @@ client.onChange((event) => void (event === 'refreshed' ? showClaims() : render()
 setInterval(tick, 1000);
 readLink();
 void render();
+void showMailbox();

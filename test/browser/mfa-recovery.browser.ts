@@ -2,7 +2,7 @@
  * The demo page's two-factor and recovery screens in Chromium against the local stack: enrolling an
  * authenticator (its QR code read off the screen and its codes computed here, as a phone would), the code prompt after a password, and forgot
  * password and email verification end to end through the local outbox (DATA_DIR/outbox), the way a user
- * follows the link in their mail. Screenshots of the new screens go to artifacts/screenshots/.
+ * follows the link in their mail (forgot password on the page alone, through its local mailbox panel). Screenshots of the new screens go to artifacts/screenshots/.
  */
 import { decodeClaims } from '../../client';
 import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/shared/recovery-answers';
@@ -85,7 +85,7 @@ it('enrols an authenticator on the page, shows the recovery codes once, and the 
   await context.close();
 });
 
-it('forgot password end to end: the page asks, the outbox has the link, the link sets a new password, that password logs in', async () => {
+it('forgot password end to end on the page alone: request the reset, open the mailbox panel, click the link, set a new password, log in with it', async () => {
   const { email, password } = await registered('browser-forgot');
   const { context } = await newProfile(run);
   const page = await openDemo(run, context);
@@ -96,20 +96,25 @@ it('forgot password end to end: the page asks, the outbox has the link, the link
   await page.locator('#notice', { hasText: FORGOT_PASSWORD_ANSWER.message }).waitFor();
   await screenshot(page, '09-forgot-password');
 
-  const link = linkIn(email, LINK_PARAMETERS.passwordReset);
-  expect(link.startsWith(run.demoUrl)).toBe(true);
-  const mailTab = await context.newPage();
-  await mailTab.goto(link);
-  const newPassword = strongPassword();
-  await mailTab.getByLabel('New password', { exact: true }).fill(newPassword);
-  await screenshot(mailTab, '10-reset-password');
-  await mailTab.getByRole('button', { name: 'Set the new password' }).click();
+  await page.getByText('Mailbox (local stack)').click();
+  const mail = page.getByRole('list', { name: 'Mails' }).getByRole('listitem').filter({ hasText: `to ${email}` }).filter({ hasText: 'password' }).first();
+  const link = mail.getByRole('link', { name: `#${LINK_PARAMETERS.passwordReset}=` });
+  await link.waitFor();
+  expect(await link.getAttribute('href')).toBe(linkIn(email, LINK_PARAMETERS.passwordReset)); // the link the mail holds
+  expect((await link.getAttribute('href'))?.startsWith(run.demoUrl)).toBe(true);
+  await screenshot(page, '11-mailbox');
+  await link.click();
 
-  await mailTab.locator('#notice', { hasText: 'Your password is changed' }).waitFor();
-  expect(mailTab.url()).toBe(run.demoUrl); // the token left the address bar
-  expect(await mailTab.locator('#reset').isHidden()).toBe(true);
+  const newPassword = strongPassword();
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await screenshot(page, '10-reset-password');
+  await page.getByRole('button', { name: 'Set the new password' }).click();
+
+  await page.locator('#notice', { hasText: 'Your password is changed' }).waitFor();
+  expect(page.url()).toBe(run.demoUrl); // the token left the address bar
+  expect(await page.locator('#reset').isHidden()).toBe(true);
   expect((await run.running.api('POST', '/login', { body: { email, password } })).status).toBe(401);
-  await logIn(mailTab, email, newPassword);
+  await logIn(page, email, newPassword);
   await context.close();
 });
 
@@ -124,5 +129,23 @@ it('a verification link verifies the address on opening the page, and the next t
   expect(page.url()).toBe(run.demoUrl);
   const login = await run.running.api('POST', '/login', { body: { email, password } });
   expect(decodeClaims(login.json.accessToken).email_verified).toBe(true);
+  await context.close();
+});
+
+it('shows the mailbox panel on the local stack only: against an API that answers the mailbox 404 (a deployed one), the panel stays hidden', async () => {
+  const { context } = await newProfile(run);
+  const local = await openDemo(run, context);
+  await local.getByText('Mailbox (local stack)').waitFor();
+  await local.close();
+
+  // What a deployed API Gateway answers for a path it has no route for.
+  await context.route('**/_local/outbox', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"message":"Not Found"}' }));
+  const deployed = await context.newPage();
+  const answered = deployed.waitForEvent('requestfinished', (request) => request.url().endsWith('/_local/outbox'));
+  await deployed.goto(run.demoUrl);
+  await answered;
+  await deployed.locator('#status', { hasText: 'Signed out' }).waitFor();
+  await deployed.evaluate('new Promise((resolve) => setTimeout(resolve))'); // the page's handler of that answer has run
+  expect(await deployed.locator('#mailbox').isHidden()).toBe(true);
   await context.close();
 });
