@@ -2,7 +2,7 @@
  * The demo page (demo/) and the client it runs on, served by the local stack at /demo/ beside the API,
  * so the page calls the API on its own origin. Local only: the deployed stack serves the API alone.
  *
- * A fixed list of files, no directory lookups, so no path reaches outside demo/. The client is bundled
+ * A fixed list of files, no directory lookups, so no path from the URL reaches any other file. The client is bundled
  * from its TypeScript source on the first request (esbuild), so nobody runs a build by hand.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
