@@ -25,10 +25,17 @@ export function dynaliteEndpoint(): string {
   return endpoint;
 }
 
+/**
+ * The DynamoDB timeout of domain-level tests: they fire 40 to 100 calls at once at the one dynalite of the run,
+ * on a machine shared with other test workers, where a slow second is load (the local stack's rule, local/stack.ts).
+ * Handler tests keep the deployed 1 s (the fault suites depend on it).
+ */
+const DOMAIN_TEST_DYNAMO_TIMEOUT_MS = 10_000;
+
 /** Creates a table named after nothing in particular and points the environment at it. */
 export async function createTestTable(): Promise<Db> {
   const tableName = `t-${randomUUID()}`;
-  const db = createDb({ tableName, endpoint: dynaliteEndpoint(), region: 'local' });
+  const db = createDb({ tableName, endpoint: dynaliteEndpoint(), region: 'local', timeoutMs: DOMAIN_TEST_DYNAMO_TIMEOUT_MS });
   await ensureTable(db);
   return db;
 }
