@@ -132,7 +132,11 @@ export function decodeClaims(accessToken: string): Record<string, unknown> {
 
 interface Locks {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
 }
+
+/** How long a tab that waited behind another tab's refresh waits for that tab's new pair to reach its storage. */
+const HANDOVER_WAIT_MS = 2000;
 interface Channel {
   postMessage(message: unknown): void;
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -206,9 +210,29 @@ export function createClient(options: ClientOptions) {
     return next;
   }
 
+  /**
+   * Behind another tab's refresh. Chromium hands a localStorage write to the other tabs asynchronously, not in
+   * step with the lock: that tab may have stored its new pair and let go before this tab's storage shows it, and
+   * spending `seen` then is a reuse (strict single use revokes the session). So wait until the stored pair is no
+   * longer `seen`, or give up after HANDOVER_WAIT_MS (that tab's refresh failed) and refresh here.
+   */
+  async function handedOver(seen: Tokens | null): Promise<void> {
+    const until = Date.now() + HANDOVER_WAIT_MS;
+    while (seen && Date.now() < until && (await storage.get())?.refreshToken === seen.refreshToken) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  async function lockedRotate(locks: Locks, lock: string, seen: Tokens | null): Promise<Tokens | null> {
+    const mine = await locks.request(lock, { ifAvailable: true }, async (free) => (free ? { tokens: await rotate(seen) } : undefined));
+    if (mine) return mine.tokens;
+    return locks.request(lock, async () => {
+      await handedOver(seen);
+      return rotate(seen);
+    });
+  }
+
   /** One refresh at a time: per client (single flight), and per origin (Web Lock) where the browser has them. */
   function refreshFrom(seen: Tokens | null): Promise<Tokens | null> {
-    inflight ??= (locks && name ? locks.request(`${name}:refresh`, () => rotate(seen)) : rotate(seen)).finally(() => (inflight = undefined));
+    inflight ??= (locks && name ? lockedRotate(locks, `${name}:refresh`, seen) : rotate(seen)).finally(() => (inflight = undefined));
     return inflight;
   }
 

@@ -328,18 +328,45 @@ describe('deleting the account', () => {
   });
 });
 
+/**
+ * The Web Locks API as a browser gives it to the tabs of one origin (Node 20 has none): one holder per name, FIFO;
+ * `ifAvailable` calls back with null instead of waiting when the name is held.
+ */
+function installWebLocks(): void {
+  const held = new Map<string, Promise<unknown>>();
+  const busy = new Map<string, number>();
+  const locks = {
+    request<T>(name: string, ...args: [(lock: unknown) => Promise<T>] | [{ ifAvailable: true }, (lock: unknown) => Promise<T>]): Promise<T> {
+      const callback = args.length === 1 ? args[0] : args[1];
+      if (args.length === 2 && (busy.get(name) ?? 0) > 0) return Promise.resolve().then(() => callback(null));
+      busy.set(name, (busy.get(name) ?? 0) + 1);
+      const run = (held.get(name) ?? Promise.resolve()).then(() => callback({ name })).finally(() => busy.set(name, (busy.get(name) ?? 1) - 1));
+      held.set(name, run.catch(() => undefined));
+      return run;
+    },
+  };
+  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+}
+
+/**
+ * localStorage as two Chromium tabs see it: each reads its own copy, which another tab's write reaches `lagMs`
+ * later, on its own schedule and not in step with the Web Lock.
+ */
+function laggingTabStorages(lagMs: number): [TokenStorage, TokenStorage] {
+  const copies: (Tokens | null)[] = [null, null];
+  const view = (me: 0 | 1): TokenStorage => ({
+    get: () => copies[me] ?? null,
+    set: (tokens) => {
+      copies[me] = tokens;
+      setTimeout(() => (copies[1 - me] = tokens), lagMs);
+    },
+  });
+  return [view(0), view(1)];
+}
+
 describe('other tabs', () => {
   it('two tabs sharing one stored pair, with a Web Lock, spend the refresh token once: the waiting tab re-reads', async () => {
-    // The Web Locks API as a browser gives it to the tabs of one origin (Node 20 has none): one holder per name, FIFO.
-    const held = new Map<string, Promise<unknown>>();
-    const locks = {
-      request<T>(name: string, callback: () => Promise<T>): Promise<T> {
-        const run = (held.get(name) ?? Promise.resolve()).then(callback);
-        held.set(name, run.catch(() => undefined));
-        return run;
-      },
-    };
-    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true });
+    installWebLocks();
     const shared = memoryStorage(); // as localStorage: one store, both tabs
     const channel = `wristband-test-${Math.random()}`;
     const tabA = recordedClient({ storage: shared, channel });
@@ -353,6 +380,34 @@ describe('other tabs', () => {
       expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
       expect(tabA.count('/refresh') + tabB.count('/refresh')).toBe(1);
       await expireLocally(shared);
+      expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
+    } finally {
+      tabA.client.close();
+      tabB.client.close();
+      Reflect.deleteProperty(globalThis, 'navigator');
+    }
+  });
+
+  it("two tabs, one refresh, when the other tab's new pair reaches the waiting tab's storage after the lock does", async () => {
+    installWebLocks();
+    const [storageA, storageB] = laggingTabStorages(300);
+    const channel = `wristband-test-${Math.random()}`;
+    const tabA = recordedClient({ storage: storageA, channel });
+    const tabB = recordedClient({ storage: storageB, channel });
+    try {
+      await tabA.client.login(ALICE.email, ALICE.password);
+      await new Promise((resolve) => setTimeout(resolve, 350)); // the pair has reached tab B
+      await expireLocally(storageA);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+
+      const answers = await Promise.all([tabA.client.fetch('/api/profile'), tabB.client.fetch('/api/profile')]);
+
+      // Before: tab B got the lock while its storage still showed the spent token, spent it again, and strict
+      // single use revoked the session.
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(tabA.count('/refresh') + tabB.count('/refresh')).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await expireLocally(storageB);
       expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
     } finally {
       tabA.client.close();
