@@ -29,12 +29,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AuthorizerContext } from './shared/authorizer-context';
 import { routeRefusal, signedInWithOtp } from './authorizer/policy';
-import { mfaRequiredRoles } from './shared/config';
+import { processMfaRequiredRoles } from './shared/config';
 import { ForbiddenError } from './shared/errors';
 import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './shared/http';
 import { routeOfResource, routeTable } from './shared/route-table';
-import { ROLES_ENV, type Role } from './shared/roles';
-import { MFA_REQUIRED_ROLES } from './shared/settings';
 
 export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './shared/errors';
 export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './shared/http';
@@ -54,18 +52,9 @@ export function verifiedCaller(event: APIGatewayProxyEvent, now: number = Date.n
   const caller = unexpiredContext(event, now);
   const route = routeOfResource(routeTable(), String(event?.httpMethod), String(event?.resource));
   if (!route) throw new ForbiddenError('route_not_in_table');
-  const refusal = routeRefusal(route, { role: caller.role, otp: signedInWithOtp(caller.amr) }, requiredRoles());
+  const refusal = routeRefusal(route, { role: caller.role, otp: signedInWithOtp(caller.amr) }, processMfaRequiredRoles());
   if (refusal) throw new ForbiddenError(refusal);
   return caller;
-}
-
-let required: { key: string; roles: readonly Role[] } | undefined;
-
-/** MFA_REQUIRED_ROLES, read by the authorizer's own reader once per value (set at synth, so once per container). */
-function requiredRoles(): readonly Role[] {
-  const key = `${process.env[MFA_REQUIRED_ROLES.env]} ${process.env[ROLES_ENV]}`;
-  if (required?.key !== key) required = { key, roles: mfaRequiredRoles(process.env) };
-  return required.roles;
 }
 
 export function protectedHandler<R>(fn: ProtectedFunction<R>): HttpHandler {
