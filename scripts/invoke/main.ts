@@ -24,7 +24,8 @@ const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
                          with neither, events/<function>.json, else (an app's route) a request to
                          the route as a caller it allows, else {}
   -t, --template <file>  use this template as it is (default: cdk.out/Wristband.template.json,
-                         synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json)
+                         synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json;
+                         npx wristband invoke: the app's stack with a Wristband in its cdk.out)
   -n, --env-vars <file>  environment overrides in SAM's format: {"Parameters": {...}, "<LogicalId>": {...}}
   --token <jwt>          authorizer only: the event is a TOKEN authorizer event for this token
   --method-arn <arn>     with --token: the method ARN (default: the local stage's GET /api/profile)
@@ -72,7 +73,11 @@ const note = (line: string) => process.stderr.write(`invoke: ${line}\n`);
 /** Paths on the command line are the user's: relative to where they ran npm (npm run itself starts in the package root). */
 const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * `app`: the folder of a CDK app (`npx wristband invoke`, local/cli.ts): its
+ * stack's template from its cdk.out, synthesized there when older than the app.
+ */
+export async function main(argv: readonly string[], options: { app?: string } = {}): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -113,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   try {
-    const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note);
+    const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note, options.app === undefined ? {} : { root: options.app, app: true });
     const functions = lambdaFunctions(readTemplate(templatePath), templatePath);
     if (values.list || !name) {
       for (const f of functions) process.stdout.write(`${functionLabel(f).padEnd(14)} ${f.logicalId}\n`);

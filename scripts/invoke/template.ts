@@ -223,18 +223,63 @@ export function synthesize(root: string): void {
   if (result.status !== 0) throw new Error(`cdk synth failed (exit ${result.status ?? result.signal})`);
 }
 
+/** What an app's synth reads: everything in its folder but its output, its dependencies, its local data and dot folders. */
+function appInputs(root: string): string[] {
+  return readdirSync(root).filter((entry) => !['cdk.out', 'node_modules', '.data'].includes(entry) && !entry.startsWith('.'));
+}
+
+/**
+ * The template of the app's stack that holds a Wristband, from the cloud
+ * assembly's manifest in `root`/cdk.out (an app's stack is named by the app,
+ * not `Wristband`); undefined when there is no assembly yet.
+ */
+export function appTemplate(root: string): string | undefined {
+  const outdir = join(root, 'cdk.out');
+  let manifest: { artifacts?: Record<string, { type?: string; properties?: { templateFile?: string } }> };
+  try {
+    manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const templates = Object.values(manifest.artifacts ?? {})
+    .filter((artifact) => artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string')
+    .map((artifact) => join(outdir, artifact.properties?.templateFile as string))
+    .filter((file) => existsSync(file) && lambdaFunctions(readTemplate(file), file).some((fn) => fn.name === 'authorizer'));
+  if (templates.length > 1) throw new Error(`cdk.out has ${templates.length} stacks with a Wristband (${templates.map((t) => relative(root, t)).join(', ')}): give one with -t`);
+  return templates[0];
+}
+
 /**
  * The template to invoke from: `templatePath` as given (never synthesized,
  * like `sam local invoke -t`), or cdk.out's, synthesized first when it is
- * missing or older than the code.
+ * missing or older than the code. With `app`, `root` is a CDK app's folder
+ * (`npx wristband invoke` there): its stack is found in cdk.out's manifest,
+ * and any file of the app newer than it means a synth.
  */
 export function ensureTemplate(
   templatePath: string | undefined,
   note: (line: string) => void,
-  options: { root?: string; synth?: (root: string) => void } = {},
+  options: { root?: string; synth?: (root: string) => void; app?: boolean } = {},
 ): string {
   if (templatePath !== undefined) return resolve(templatePath);
   const root = options.root ?? PROJECT_ROOT;
+  if (options.app) {
+    let template = appTemplate(root);
+    const newer = template === undefined ? undefined : newest(root, appInputs(root));
+    const reason =
+      template === undefined
+        ? 'cdk.out has no stack with a Wristband yet'
+        : newer && newer.mtimeMs > statSync(template).mtimeMs
+          ? `${relative(root, newer.path)} changed after ${relative(root, template)} was written`
+          : undefined;
+    if (reason) {
+      note(`synthesizing (npx cdk synth --quiet): ${reason}`);
+      (options.synth ?? synthesize)(root);
+      template = appTemplate(root);
+    }
+    if (template === undefined) throw new Error(`cdk.out in ${root} has no stack with a Wristband: is this the folder of your CDK app?`);
+    return template;
+  }
   const template = join(root, 'cdk.out', `${STACK_NAME}.template.json`);
   const reason = staleReason(root, template);
   if (reason) {

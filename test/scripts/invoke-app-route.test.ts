@@ -5,6 +5,9 @@
  * table the construct rendered into the function's environment, against the
  * local stack serving the same app: no event file, no extra wiring.
  *
+ * `npx wristband invoke` (local/cli.ts) does the same in the app's folder,
+ * finding its stack in cdk.out's manifest.
+ *
  * Cheap on purpose: the synth skips bundling (bundling every wristband
  * function is what makes a synth slow), and the test bundles the one entry
  * it invokes with esbuild, as NodejsFunction would, into the asset folder
@@ -13,7 +16,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { buildSync } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +50,8 @@ beforeAll(async () => {
     userManagerRoles: ['editor'],
     mfaRequiredRoles: ['editor'],
   });
+  // The app's folder, as `cdk init` leaves it (older than the synth below, so `wristband invoke` takes cdk.out as it is).
+  writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts' }));
   auth.addRoute({ method: 'GET', path: '/api/articles', allow: 'authenticated', entry: ENTRY });
   auth.addRoute({ method: 'DELETE', path: '/api/articles/{id}', allow: ['editor'], entry: ENTRY });
   app.synth();
@@ -70,6 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 it("finds an app's functions by the route they serve or the name addRoute gave them, and lists them with their routes", () => {
@@ -90,4 +96,15 @@ it("npm run invoke runs the app's route with its own handler, with no event give
   // protectedHandler let it in: the route's role, signed in with the second factor MFA_REQUIRED_ROLES asks of it.
   expect([result.statusCode, JSON.parse(result.body)]).toEqual([200, { route: 'DELETE /api/articles/{id}', caller: { sub: expect.any(String), role: 'editor' } }]);
   expect(stderr).toContain('no event given: DELETE /api/articles/42 as a caller with role editor');
+}, 90_000);
+
+it("wristband invoke, in the app's folder, finds the app's stack in cdk.out and runs the route the same way", async () => {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', TSX, join(ROOT, 'local', 'cli.ts'), 'invoke', 'GET /api/articles'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: join(dir, '.data') },
+    timeout: 60_000,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').pop() as string);
+  expect([result.statusCode, JSON.parse(result.body)]).toEqual([200, { route: 'GET /api/articles', caller: { sub: expect.any(String), role: 'reader' } }]);
+  expect(stderr).not.toContain('synthesizing');
 }, 90_000);
