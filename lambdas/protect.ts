@@ -13,6 +13,11 @@
  *   `event.httpMethod` + `event.resource` against the route table the stack
  *   rendered into this function's environment (WRISTBAND_ROUTES); a route
  *   missing from the table is refused too, never guessed;
+ * - refuses, like the authorizer's policy, a role that needs a second factor
+ *   (MFA_REQUIRED_ROLES, also in this function's environment) on a route
+ *   reserved to roles when the token's `amr` has no `otp` (the same 403, with
+ *   its hint to enrol). Both ask one function, the policy's `routeRefusal`,
+ *   so this re-check can never be weaker than the policy;
  * - answers every error in the contract's shape (`{"error":{"code","message"}}`)
  *   with the CORS headers, and a throw it does not know as a 500 without details.
  *
@@ -23,10 +28,11 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AuthorizerContext } from './shared/authorizer-context';
+import { routeRefusal, signedInWithOtp } from './authorizer/policy';
+import { processMfaRequiredRoles } from './shared/config';
 import { ForbiddenError } from './shared/errors';
 import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './shared/http';
 import { routeOfResource, routeTable } from './shared/route-table';
-import { mayCall } from './shared/routes';
 
 export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './shared/errors';
 export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './shared/http';
@@ -39,14 +45,15 @@ export type ProtectedFunction<R> = (event: APIGatewayProxyEvent, caller: Verifie
 /**
  * The caller of this request, or the error to answer: 401 when the
  * authorizer's context is missing or the token has expired since it was
- * cached, 403 when the route is not in this function's table or not for
- * the caller's role.
+ * cached, 403 when the route is not in this function's table, not for the
+ * caller's role, or needs a second factor the token's `amr` lacks.
  */
 export function verifiedCaller(event: APIGatewayProxyEvent, now: number = Date.now()): VerifiedCaller {
   const caller = unexpiredContext(event, now);
   const route = routeOfResource(routeTable(), String(event?.httpMethod), String(event?.resource));
   if (!route) throw new ForbiddenError('route_not_in_table');
-  if (!mayCall(caller.role, route)) throw new ForbiddenError('role_not_allowed');
+  const refusal = routeRefusal(route, { role: caller.role, otp: signedInWithOtp(caller.amr) }, processMfaRequiredRoles());
+  if (refusal) throw new ForbiddenError(refusal);
   return caller;
 }
 

@@ -13,8 +13,8 @@
  * synth into its environment (ROUTES_ENV, lambdas/shared/route-table.ts)
  * lazily, so routes added after the construct are covered exactly like its
  * own. Every function that serves a protected route gets the part of the
- * table it serves, so `protectedHandler` (lambdas/protect.ts) can refuse a
- * role behind a cached Allow.
+ * table it serves and MFA_REQUIRED_ROLES, so `protectedHandler`
+ * (lambdas/protect.ts) can refuse, behind a cached Allow, what the policy refuses.
  */
 import { Annotations, Aspects, Duration, Lazy, Stack, type IAspect } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
@@ -25,9 +25,10 @@ import { encodeRouteTable, HTTP_METHODS, LAMBDA_ENVIRONMENT_MAX_BYTES, ROUTES_EN
 import { encodeRoleConfig, ROLES_ENV, type RoleConfig } from '../lambdas/shared/roles';
 import { accessOf, isDemoRoute, ROUTES, type Access, type HttpMethod, type Route } from '../lambdas/shared/routes';
 import { configFromApp, type WristbandConfig, type WristbandConfigProps } from './config';
+import { MFA_REQUIRED_ROLES } from '../lambdas/shared/settings';
 import { SigningKeys } from './constructs/signing-keys';
 import { WristbandApi } from './constructs/wristband-api';
-import { removalPolicyOf, type WristbandFunction } from './constructs/wristband-function';
+import { removalPolicyOf, settingsEnvironment, type WristbandFunction } from './constructs/wristband-function';
 import { WristbandFunctions } from './constructs/wristband-functions';
 import { WristbandMonitoring } from './constructs/wristband-monitoring';
 import { WristbandTable } from './constructs/wristband-table';
@@ -143,7 +144,7 @@ export class Wristband extends Construct {
   /**
    * Adds a route. With `entry`, wristband builds the function; with
    * `handler`, the app's own function is used (a `lambda.Function` gets the
-   * route table and role configuration in its environment; an imported one
+   * route table, the role configuration and MFA_REQUIRED_ROLES in its environment; an imported one
    * cannot, and `protectedHandler` in it refuses every call).
    */
   addRoute(options: AddRouteOptions): IFunction {
@@ -207,6 +208,8 @@ export class Wristband extends Construct {
         this.routeEnvFunctions.add(fn);
         fn.addEnvironment(ROUTES_ENV, Lazy.string({ produce: () => encodeRouteTable(this.routeList.filter((r) => r.function === fn)) }));
         fn.addEnvironment(ROLES_ENV, encodeRoleConfig(this.roles));
+        // protectedHandler asks the policy's question (lambdas/authorizer/policy.ts routeRefusal), which needs the roles that need a second factor.
+        fn.addEnvironment(MFA_REQUIRED_ROLES.env, settingsEnvironment(this.config)[MFA_REQUIRED_ROLES.env] as string);
       }
     } else {
       Annotations.of(this).addWarningV2(

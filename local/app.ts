@@ -6,14 +6,14 @@
  * `cdk deploy` would use, so a value set once in cdk.json reaches
  * `npm start` (an environment variable still overrides it).
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IConstruct } from 'constructs';
 import { settingsEnvironment } from '../lib/constructs/wristband-function';
 import { Wristband } from '../lib/wristband';
 import { encodeRouteTable, ROUTES_ENV } from '../lambdas/shared/route-table';
 import type { Route } from '../lambdas/shared/routes';
+import { requireCdkJson, type CdkJson } from './cdk-json';
 
 /** A route the local gateway serves, with the file its handler is in (none: an app function wristband did not build). */
 export interface LocalRoute extends Route {
@@ -50,13 +50,15 @@ export function findWristbands(root: IConstruct): Wristband[] {
 }
 
 /**
- * Builds the CDK app of `cdk.json` in `dir` in this process: its `app`
- * command's script (`npx tsx bin/app.ts`, `node bin/app.js`) is imported
- * with bundling off and no output directory (so nothing is synthesized),
- * and the Wristbands it created are returned.
+ * Builds the CDK app of `cdk.json` (in the folder `from`, or one already
+ * read: local/cdk-json.ts) in this process: its `app` command's script
+ * (`npx tsx bin/app.ts`, `node bin/app.js`) is imported with bundling off
+ * and no output directory (so nothing is synthesized), and the Wristbands
+ * it created are returned.
  */
-export async function loadCdkApp(dir: string): Promise<Wristband[]> {
-  const cdkJson = JSON.parse(readFileSync(join(dir, 'cdk.json'), 'utf8')) as { app?: string; context?: Record<string, unknown> };
+export async function loadCdkApp(from: string | CdkJson): Promise<Wristband[]> {
+  const cdkJson = typeof from === 'string' ? requireCdkJson(from) : from;
+  const dir = cdkJson.dir;
   const script = (cdkJson.app ?? '').split(/\s+/).find((word) => /\.(c|m)?(t|j)sx?$/.test(word));
   if (!script) throw new Error(`cdk.json's app command names no .ts or .js file: ${JSON.stringify(cdkJson.app)}`);
   const previous = { context: process.env.CDK_CONTEXT_JSON, outdir: process.env.CDK_OUTDIR };
@@ -79,8 +81,8 @@ export async function loadCdkApp(dir: string): Promise<Wristband[]> {
  * The app `npm start` serves: the first Wristband the cdk.json app builds
  * (one local gateway serves one API; `onNotice` hears about the others).
  */
-export async function localAppFromCdkJson(dir: string, onNotice: (line: string) => void = () => undefined): Promise<LocalApp> {
-  const wristbands = await loadCdkApp(dir);
+export async function localAppFromCdkJson(from: string | CdkJson, onNotice: (line: string) => void = () => undefined): Promise<LocalApp> {
+  const wristbands = await loadCdkApp(from);
   const first = wristbands[0];
   if (!first) throw new Error("cdk.json's app builds no Wristband construct: nothing to serve");
   if (wristbands.length > 1) onNotice(`the app builds ${wristbands.length} Wristbands; serving ${first.node.path} only`);

@@ -4,9 +4,8 @@
  * the environment variables the functions read when deployed. A variable
  * set in the environment still wins, as it does for a one-off local run.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '../lambdas/shared/config';
+import { readCdkJson, type CdkJson } from './cdk-json';
 import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../lambdas/shared/settings';
 
 /** Every setting the local stack reads from the environment that the deployed stack reads from context. */
@@ -21,29 +20,18 @@ export const CONTEXT_SETTINGS: readonly { readonly key: string; readonly env: st
 ];
 
 /**
- * Sets `env[variable]` from cdk.json's `context` in `dir` for each setting
- * it names and the environment does not; returns the context keys taken.
- * No cdk.json: nothing to take. The values are validated where they are
- * read, with the variable's name in the error.
+ * Sets `env[variable]` from cdk.json's `context` (the file in `from`, or one
+ * already read: local/cdk-json.ts) for each setting it names and the
+ * environment does not; returns the context keys taken. No cdk.json:
+ * nothing to take. The values are validated where they are read, with the
+ * variable's name in the error.
  */
-export function applyCdkContext(env: NodeJS.ProcessEnv, dir: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, 'cdk.json'), 'utf8');
-  } catch {
-    return [];
-  }
-  let context: unknown;
-  try {
-    context = (JSON.parse(text) as { context?: unknown }).context;
-  } catch (error) {
-    throw new ConfigError(`cdk.json in ${dir} is not valid JSON: ${(error as Error).message}`);
-  }
+export function applyCdkContext(env: NodeJS.ProcessEnv, from: string | CdkJson | undefined): string[] {
+  const context = (typeof from === 'string' ? readCdkJson(from) : from)?.context;
   if (context === undefined) return [];
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) throw new ConfigError(`cdk.json in ${dir}: "context" must be an object`);
   const taken: string[] = [];
   for (const { key, env: variable } of CONTEXT_SETTINGS) {
-    const value = (context as Record<string, unknown>)[key];
+    const value = context[key];
     if (value === undefined || (env[variable] !== undefined && env[variable] !== '')) continue;
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new ConfigError(`cdk.json context ${key} must be a number or a string, got ${JSON.stringify(value)}`);

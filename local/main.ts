@@ -8,6 +8,7 @@ import { ConfigError } from '../lambdas/shared/config';
 import { localAppFromCdkJson } from './app';
 import { PACKAGE_ROOT } from '../lib/package-root';
 import { applyCdkContext } from './cdk-context';
+import { requireCdkJson } from './cdk-json';
 import { LOCAL_MAILBOX_PATH } from './mailbox';
 import { DEMO_ACCOUNTS, LOCAL_OUTBOX_DIR, startLocalStack } from './stack';
 
@@ -36,12 +37,13 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_DEV ??= process.stdout.isTTY ? 'true' : 'false';
   // Metrics are EMF lines on stdout, for CloudWatch: noise between these lines. POWERTOOLS_METRICS_DISABLED=false shows them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  // The app's cdk.json settings, where the environment sets none: the values the deployed stack gets.
-  const fromCdkJson = applyCdkContext(process.env, process.cwd());
+  // Read once (local/cdk-json.ts): its settings, where the environment sets none (the values the deployed stack gets), and its app.
+  const cdkJson = requireCdkJson(process.cwd());
+  const fromCdkJson = applyCdkContext(process.env, cdkJson);
   const dataDir = process.env.DATA_DIR || '.data';
   const notice = (line: string) => process.stderr.write(`${line}\n`);
   // The CDK app cdk.json names, built here without bundling: its routes, roles and cdk.json settings (the environment overrides them).
-  const app = await localAppFromCdkJson(process.cwd(), notice);
+  const app = await localAppFromCdkJson(cdkJson, notice);
   const stack = await startLocalStack({
     dataDir,
     app,

@@ -13,7 +13,6 @@
  */
 import { roleConfig } from '../lambdas/shared/roles';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../lib/config';
@@ -23,6 +22,7 @@ import { Users, type User } from '../lambdas/domain/users';
 import { readSettings } from '../lambdas/shared/config';
 import { createDb } from '../lambdas/shared/dynamo';
 import { WristbandError } from '../lambdas/shared/errors';
+import { requireCdkJson } from '../local/cdk-json';
 import { readLocalStack } from './invoke/environment';
 
 const USAGE = `usage: npm run create-admin -- --email <email> [--name <name>] (--table <table name> [--region <region>] [--endpoint <url>] | --local)
@@ -54,8 +54,8 @@ export async function createAdmin(target: AdminTarget, input: { email: string; p
 
 /** The deployed stack's settings, as `cdk deploy` resolves them from cdk.json. */
 function deployedSettings(root: string): { bcryptCost: number; passwordMinLength: number; role: string } {
-  const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  const config = resolveConfig({ context: (key) => cdkJson.context?.[key] });
+  const { context } = requireCdkJson(root);
+  const config = resolveConfig({ context: (key) => context[key] });
   return { bcryptCost: config.settings.bcryptCost, passwordMinLength: config.settings.passwordMinLength, role: config.roles.createAdmin };
 }
 

@@ -13,7 +13,7 @@ import { InvalidTokenError } from '../shared/errors';
 import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
 import { bearerToken } from './bearer';
 import { AuthorizerLog } from './log';
-import { policyFor } from './policy';
+import { policyFor, routeRefusal, signedInWithOtp } from './policy';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -58,8 +58,10 @@ export function createAuthorizer(source: PublicKeySource, config: TokenConfig, o
         claims = await verifier.verify(token);
         verified.set(token, claims, ticket);
       }
-      const result = policyFor(claims, event.methodArn, config.mfaRequiredRoles);
-      authorizerDecision(claims.role, event.methodArn);
+      const required = config.mfaRequiredRoles ?? [];
+      const result = policyFor(claims, event.methodArn, required);
+      const caller = { role: claims.role, otp: signedInWithOtp(claims.amr) };
+      authorizerDecision(event.methodArn, (route) => routeRefusal(route, caller, required) === undefined);
       return result;
     } catch (error) {
       if (error instanceof InvalidTokenError) {

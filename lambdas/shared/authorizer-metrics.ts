@@ -11,7 +11,6 @@
 import { emitCount } from './emf';
 import { authorizerRejectReason } from './metric-catalog';
 import { findRoute, routeTable, type TableRoute } from './route-table';
-import { mayCall, type Role } from './routes';
 
 export type AuthorizerOutcome = 'allow' | 'deny' | 'reject' | 'error';
 
@@ -35,13 +34,15 @@ export function authorizerOutcome(outcome: AuthorizerOutcome, reason?: string): 
 }
 
 /**
- * Counts `allow` or `deny` for the route being called: whether the token's
- * role may call it, read from the route table (the same fact the returned
- * policy is built from), not by evaluating the policy again on the hot path.
+ * Counts `allow` or `deny` for the route being called: whether `open` (the
+ * policy's own decision, `routeRefusal` in lambdas/authorizer/policy.ts,
+ * role and second factor alike) leaves it open, for the route table's entry
+ * (the same fact the returned policy is built from), not by evaluating the
+ * policy again on the hot path.
  */
-export function authorizerDecision(role: Role, methodArn: string): void {
+export function authorizerDecision(methodArn: string, open: (route: TableRoute) => boolean): void {
   const route = routeOfMethodArn(methodArn);
-  authorizerOutcome(route && mayCall(role, route) ? 'allow' : 'deny');
+  authorizerOutcome(route && open(route) ? 'allow' : 'deny');
 }
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path...}` -> the route table's entry, if any. */

@@ -4,7 +4,7 @@
  * of answering requests wrongly. Each handler asks only for the sections it
  * needs, so the authorizer does not require a table name.
  */
-import { roleConfig } from './roles';
+import { roleConfig, ROLES_ENV } from './roles';
 import { isRole, parseRoleList, type Role } from './routes';
 import {
   EMAIL_VERIFICATION_MODES,
@@ -119,6 +119,20 @@ export function mfaRequiredRoles(env: Env = process.env): readonly Role[] {
   const names = parseRoleList(env[MFA_REQUIRED_ROLES.env] ?? '');
   for (const name of names) if (!isRole(name)) throw new ConfigError(`${MFA_REQUIRED_ROLES.env} must name roles (${roleConfig().roles.join(', ')}), got ${JSON.stringify(name)}`);
   return names as Role[];
+}
+
+let mfaRequired: { key: string; roles: readonly Role[] } | undefined;
+
+/**
+ * `mfaRequiredRoles` of this process's environment, read once per value
+ * (set at synth, so once per container): for the handlers that re-check,
+ * behind a cached Allow, what the authorizer's policy decided
+ * (`protectedHandler`, `adminOf`).
+ */
+export function processMfaRequiredRoles(): readonly Role[] {
+  const key = `${process.env[MFA_REQUIRED_ROLES.env]} ${process.env[ROLES_ENV]}`;
+  if (mfaRequired?.key !== key) mfaRequired = { key, roles: mfaRequiredRoles(process.env) };
+  return mfaRequired.roles;
 }
 
 export interface RefreshTokenConfig {

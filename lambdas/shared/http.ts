@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { decodeAuthorizerContext, type AuthorizerContext } from './authorizer-context';
 import { CORS_ORIGIN_ENV, corsHeaders, type CorsHeaders } from './cors';
 import { isDependencyFailure } from './dynamo';
-import { readSetting } from './config';
+import { processMfaRequiredRoles, readSetting } from './config';
 import {
   bearerChallengeOf,
   errorBody,
@@ -24,7 +24,8 @@ import {
 } from './errors';
 import { logger } from './logger';
 import { startRequestLog } from './request-logging';
-import { mayManageUsers, type Role } from './roles';
+import { roleConfig, type Role } from './roles';
+import { routeRefusal, signedInWithOtp } from '../authorizer/policy';
 import { LIMITS } from './settings';
 import { tracedHandler } from './tracing';
 import { findDuplicateKey } from './validation';
@@ -213,7 +214,9 @@ export function callerOf(event: APIGatewayProxyEvent, now: number = Date.now()):
  */
 export function adminOf(event: APIGatewayProxyEvent, now: number = Date.now()): Caller {
   const caller = callerOf(event, now);
-  if (!mayManageUsers(caller.role)) throw new ForbiddenError();
+  // The policy's own decision for a route reserved to the user managers: their role, and the second factor MFA_REQUIRED_ROLES may ask of it.
+  const refusal = routeRefusal({ access: roleConfig().userManagers }, { role: caller.role, otp: signedInWithOtp(caller.amr) }, processMfaRequiredRoles());
+  if (refusal) throw new ForbiddenError(refusal);
   return caller;
 }
 

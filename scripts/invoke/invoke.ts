@@ -4,16 +4,21 @@
  * command line, runner.ts for the process, environment.ts for its
  * environment).
  */
-import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_API_STAGE, methodArnOf, tokenAuthorizerEvent } from '../../local/events';
+import { policyFor } from '../../lambdas/authorizer/policy';
+import type { TableRoute } from '../../lambdas/shared/route-table';
+import { roleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
+import { matchPath, parseRoleList } from '../../lambdas/shared/routes';
+import { MFA_REQUIRED_ROLES, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf, proxyEvent, tokenAuthorizerEvent } from '../../local/events';
 import { placeholdersIn } from '../events/placeholders';
 import { defaultSampleFile } from '../events/samples';
 import { functionEnvironment, readLocalStack, unintendedAwsServices, type EnvVarsFile, type LocalStackState } from './environment';
 import { fillFromLocalStack } from './identities';
 import { runFunction, type RunReport } from './runner';
-import { findFunction, handlerFile, lambdaFunctions, PROJECT_ROOT, readTemplate, type FunctionEntry } from './template';
+import { findFunction, handlerFile, lambdaFunctions, PROJECT_ROOT, readTemplate, routeServer, type FunctionEntry } from './template';
 
 export const EVENTS_DIR = join(PROJECT_ROOT, 'events');
 
@@ -129,6 +134,69 @@ function isTokenAuthorizerEvent(event: unknown): boolean {
 function isProxyEvent(event: unknown): boolean {
   const e = event as { httpMethod?: unknown; requestContext?: unknown } | null;
   return typeof e === 'object' && e !== null && typeof e.httpMethod === 'string' && typeof e.requestContext === 'object';
+}
+
+/** The caller a generated route event acts as (no account behind it: the route's handler sees only the authorizer's context). */
+export const ROUTE_EVENT_SUB = '00000000-0000-4000-8000-00000000c0de';
+
+/**
+ * An API Gateway proxy event for a route the function serves, when no event
+ * is given and it has no sample (an app's own route): the route `query`
+ * names (`"DELETE /api/articles/42"`), else its first, from the route table
+ * in its environment; path parameters `example-<name>` unless the query
+ * gives concrete ones; and the authorizer context the policy's own code
+ * writes for a caller the route lets in: its first role (an `authenticated`
+ * route: the registration role, from the function's roles), signed in with
+ * `otp` when MFA_REQUIRED_ROLES names that role. Undefined: it serves no route.
+ */
+export function routeEventFor(fn: FunctionEntry, query?: string): { event: APIGatewayProxyEvent; route: TableRoute; role: string } | undefined {
+  const named = query === undefined ? undefined : routeServer([fn], query);
+  const route = named?.route ?? fn.routes[0];
+  if (!route) return undefined;
+  const variables = fn.variables;
+  const roles = roleConfig(typeof variables[ROLES_ENV] === 'string' ? { [ROLES_ENV]: variables[ROLES_ENV] as string } : {});
+  const role = route.access === 'authenticated' || route.access === 'public' ? roles.registration : (route.access[0] as string);
+  const mfaRequired = parseRoleList(typeof variables[MFA_REQUIRED_ROLES.env] === 'string' ? (variables[MFA_REQUIRED_ROLES.env] as string) : '');
+  const concrete = query?.trim().split(/\s+/)[1];
+  const pathParameters: Record<string, string> = {};
+  const path = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    pathParameters[name] = `example-${name}`;
+    return `example-${name}`;
+  });
+  // A concrete path in the query (`/api/articles/42`) gives the parameters' values.
+  const given = concrete !== undefined && concrete !== route.path ? matchPath(route.path, concrete) : undefined;
+  const requestPath = given && concrete !== undefined ? concrete : path;
+  const methodArn = methodArnOf(LOCAL_API_STAGE, route.method, requestPath);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    sub: ROUTE_EVENT_SUB,
+    role,
+    amr: mfaRequired.includes(role) ? ['pwd', 'otp'] : ['pwd'],
+    jti: '00000000-0000-4000-8000-000000000001',
+    iat: now,
+    // As the samples do: a generated event must keep working (protectedHandler refuses an `exp` in the past).
+    exp: Date.UTC(2100, 0, 1) / 1000,
+    iss: typeof variables[TOKEN_IDENTITY.issuer.env] === 'string' ? (variables[TOKEN_IDENTITY.issuer.env] as string) : TOKEN_IDENTITY.issuer.default,
+    aud: TOKEN_IDENTITY.audience.default,
+  };
+  const event = proxyEvent(LOCAL_API_STAGE, {
+    route: { method: route.method, path: route.path, handler: fn.appName ?? fn.name ?? fn.logicalId, access: route.access },
+    path: requestPath,
+    pathParameters: given ?? pathParameters,
+    headers: [
+      ['Host', 'localhost:3000'],
+      ['Accept', 'application/json'],
+    ],
+    query: [],
+    body: null,
+    requestId: '00000000-0000-4000-8000-000000000002',
+    requestTimeEpoch: now * 1000,
+    sourceIp: '127.0.0.1',
+    userAgent: null,
+    protocol: 'HTTP/1.1',
+    authorizer: authorizerContextOf(policyFor(claims, methodArn)),
+  });
+  return { event, route, role };
 }
 
 /** events/<name>.json, when the function has a sample there. */

@@ -10,18 +10,22 @@ import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FUNCTION_NAMES, ensureTemplate, findFunction, lambdaFunctions, readTemplate } from './template';
+import { FUNCTION_NAMES, ensureTemplate, findFunction, functionLabel, lambdaFunctions, readTemplate } from './template';
 import { readEnvVarsFile } from './environment';
-import { authorizerEventFor, invoke, sampleEventFile } from './invoke';
+import { authorizerEventFor, invoke, routeEventFor, sampleEventFile } from './invoke';
 
 const USAGE = `usage: npm run invoke -- <function> [event.json | -] [options]
 
   <function>             a logical id of the synthesized template, or a name:
-                         ${FUNCTION_NAMES.join(', ')}
+                         ${FUNCTION_NAMES.join(', ')},
+                         or the name an app's addRoute gave a function (get-api-articles), or a
+                         protected route it serves: "DELETE /api/articles/{id}" or "DELETE /api/articles/42"
   event.json             the event (also -e/--event); "-", a shell pipe or a redirect reads stdin;
-                         with neither, events/<function>.json, else {}
+                         with neither, events/<function>.json, else (an app's route) a request to
+                         the route as a caller it allows, else {}
   -t, --template <file>  use this template as it is (default: cdk.out/Wristband.template.json,
-                         synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json)
+                         synthesized first when older than bin/ lib/ lambdas/ cdk.json package-lock.json;
+                         npx wristband invoke: the app's stack with a Wristband in its cdk.out)
   -n, --env-vars <file>  environment overrides in SAM's format: {"Parameters": {...}, "<LogicalId>": {...}}
   --token <jwt>          authorizer only: the event is a TOKEN authorizer event for this token
   --method-arn <arn>     with --token: the method ARN (default: the local stage's GET /api/profile)
@@ -69,7 +73,11 @@ const note = (line: string) => process.stderr.write(`invoke: ${line}\n`);
 /** Paths on the command line are the user's: relative to where they ran npm (npm run itself starts in the package root). */
 const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * `app`: the folder of a CDK app (`npx wristband invoke`, local/cli.ts): its
+ * stack's template from its cdk.out, synthesized there when older than the app.
+ */
+export async function main(argv: readonly string[], options: { app?: string } = {}): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -110,10 +118,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   try {
-    const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note);
+    const templatePath = ensureTemplate(values.template === undefined ? undefined : userPath(values.template), note, options.app === undefined ? {} : { root: options.app, app: true });
     const functions = lambdaFunctions(readTemplate(templatePath), templatePath);
     if (values.list || !name) {
-      for (const f of functions) process.stdout.write(`${(f.name ?? '-').padEnd(14)} ${f.logicalId}\n`);
+      for (const f of functions) process.stdout.write(`${functionLabel(f).padEnd(14)} ${f.logicalId}\n`);
       return 0;
     }
     const fn = findFunction(functions, name);
@@ -133,16 +141,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     } else {
       const piped = stdinIsPiped() ? await readStdin() : '';
       const sample = sampleEventFile(fn);
+      const routed = sample ? undefined : routeEventFor(fn, name);
       if (piped.trim() !== '') event = parseEvent(piped, 'stdin');
       else if (sample) {
         note(`no event given: using ${relative(process.cwd(), sample)}`);
         event = parseEvent(readFileSync(sample, 'utf8'), sample);
+      } else if (routed) {
+        note(`no event given: ${routed.event.httpMethod} ${routed.event.path} as a caller with role ${routed.role}, from the route table in its environment`);
+        event = routed.event;
       } else event = {};
     }
 
     const envVars = values['env-vars'] === undefined ? undefined : readEnvVarsFile(userPath(values['env-vars']));
     const dataDir = process.env.DATA_DIR || '.data';
-    process.stderr.write(`Invoking ${fn.handler} (${fn.runtime}) ${fn.logicalId}${fn.name ? ` [${fn.name}]` : ''}\n`);
+    const label = fn.name ?? fn.appName;
+    process.stderr.write(`Invoking ${fn.handler} (${fn.runtime}) ${fn.logicalId}${label ? ` [${label}]` : ''}\n`);
     const requestId = randomUUID();
     const report = await invoke({
       function: fn.logicalId,

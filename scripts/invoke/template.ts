@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/shared/routes';
+import { decodeRouteTable, ROUTES_ENV, type TableRoute } from '../../lambdas/shared/route-table';
+import { matchPath, ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/shared/routes';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 export const STACK_NAME = 'Wristband';
@@ -31,6 +32,14 @@ export interface FunctionEntry {
   readonly logicalId: string;
   /** Its route-table / FUNCTION_SPECS name (`create-order`), when it is one of ours. */
   readonly name: FunctionName | undefined;
+  /**
+   * The name an app's route gave the function wristband built from its
+   * `entry` (`addRoute({ name })`, default `get-api-articles`), from its
+   * construct path; undefined for wristband's own functions and the app's own.
+   */
+  readonly appName?: string;
+  /** The protected routes it serves: the route table the construct rendered into its environment (ROUTES_ENV); none for the authorizer. */
+  readonly routes: readonly TableRoute[];
   /** Absolute path of the asset folder (`aws:asset:path`), or undefined when the metadata is missing. */
   readonly assetDir: string | undefined;
   readonly handler: string;
@@ -62,6 +71,30 @@ function nameOf(logicalId: string, resource: CfnResource): FunctionName | undefi
   });
 }
 
+/** `GetApiArticles` -> `get-api-articles`: the inverse of pascalCase for the names `addRoute` gives (lib/wristband.ts defaultFunctionName). */
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/** The name of a function wristband built for an app's route: a child of a Wristband's `Functions` construct that is not one of its own. */
+function appNameOf(resource: CfnResource): string | undefined {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  if (typeof path !== 'string') return undefined;
+  const parts = path.split('/');
+  return parts.at(-1) === 'Resource' && parts.at(-3) === 'Functions' ? kebabCase(parts.at(-2) as string) : undefined;
+}
+
+/** The route table in a function's template environment; none when it has no literal one. */
+function routesOf(variables: Readonly<Record<string, unknown>>): readonly TableRoute[] {
+  const raw = variables[ROUTES_ENV];
+  if (typeof raw !== 'string') return [];
+  try {
+    return decodeRouteTable(raw);
+  } catch {
+    return [];
+  }
+}
+
 export function readTemplate(templatePath: string): CfnTemplate {
   let parsed: unknown;
   try {
@@ -83,9 +116,14 @@ export function lambdaFunctions(template: CfnTemplate, templatePath: string): Fu
     const props = resource.Properties ?? {};
     const assetPath = resource.Metadata?.['aws:asset:path'];
     const environment = props.Environment as { Variables?: Record<string, unknown> } | undefined;
+    const name = nameOf(logicalId, resource);
+    const appName = name === undefined ? appNameOf(resource) : undefined;
     out.push({
       logicalId,
-      name: nameOf(logicalId, resource),
+      name,
+      ...(appName === undefined ? {} : { appName }),
+      // The authorizer holds every route: it serves none of them.
+      routes: name === 'authorizer' ? [] : routesOf(environment?.Variables ?? {}),
       assetDir: typeof assetPath === 'string' ? resolve(dirname(templatePath), assetPath) : undefined,
       handler: typeof props.Handler === 'string' ? props.Handler : 'index.handler',
       runtime: typeof props.Runtime === 'string' ? props.Runtime : 'nodejs22.x',
@@ -97,12 +135,38 @@ export function lambdaFunctions(template: CfnTemplate, templatePath: string): Fu
   return out;
 }
 
-/** A function by logical id (`FunctionsLogin53C97D7C`) or by name (`login`). */
+/** How `--list` and the errors show a function: its name (wristband's, or the one its route gave it) and its routes. */
+export function functionLabel(f: FunctionEntry): string {
+  return [f.name ?? f.appName ?? '-', ...f.routes.map((r) => `${r.method} ${r.path}`)].join('  ');
+}
+
+/**
+ * A function by logical id (`FunctionsLogin53C97D7C`), by name (`login`, or
+ * the name an app's route gave it), or by a protected route it serves, as
+ * its route table says (`"DELETE /api/articles/{id}"` or a concrete
+ * `"DELETE /api/articles/42"`).
+ */
 export function findFunction(functions: readonly FunctionEntry[], query: string): FunctionEntry {
-  const found = functions.find((f) => f.logicalId === query) ?? functions.find((f) => f.name === query);
+  const found =
+    functions.find((f) => f.logicalId === query) ?? functions.find((f) => f.name === query) ?? functions.find((f) => f.appName === query) ?? routeServer(functions, query)?.fn;
   if (found) return found;
-  const known = functions.map((f) => (f.name ? `  ${f.name.padEnd(14)} ${f.logicalId}` : `  ${f.logicalId}`)).join('\n');
+  const known = functions.map((f) => `  ${functionLabel(f).padEnd(40)} ${f.logicalId}`).join('\n');
   throw new Error(`no function ${JSON.stringify(query)} in the template; these are:\n${known}`);
+}
+
+/** The function serving `"METHOD /path"` (a route's pattern or a concrete path), and that route. */
+export function routeServer(functions: readonly FunctionEntry[], query: string): { fn: FunctionEntry; route: TableRoute } | undefined {
+  const match = /^([A-Z]+)\s+(\/\S*)$/.exec(query.trim());
+  if (!match) return undefined;
+  const [, method, path] = match as unknown as [string, string, string];
+  // A route's own pattern first, so `GET /api/articles/export` is not taken by `GET /api/articles/{id}`.
+  for (const matches of [(r: TableRoute) => r.path === path, (r: TableRoute) => matchPath(r.path, path) !== undefined]) {
+    for (const fn of functions) {
+      const route = fn.routes.find((r) => r.method === method && matches(r));
+      if (route) return { fn, route };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -159,18 +223,63 @@ export function synthesize(root: string): void {
   if (result.status !== 0) throw new Error(`cdk synth failed (exit ${result.status ?? result.signal})`);
 }
 
+/** What an app's synth reads: everything in its folder but its output, its dependencies, its local data and dot folders. */
+function appInputs(root: string): string[] {
+  return readdirSync(root).filter((entry) => !['cdk.out', 'node_modules', '.data'].includes(entry) && !entry.startsWith('.'));
+}
+
+/**
+ * The template of the app's stack that holds a Wristband, from the cloud
+ * assembly's manifest in `root`/cdk.out (an app's stack is named by the app,
+ * not `Wristband`); undefined when there is no assembly yet.
+ */
+export function appTemplate(root: string): string | undefined {
+  const outdir = join(root, 'cdk.out');
+  let manifest: { artifacts?: Record<string, { type?: string; properties?: { templateFile?: string } }> };
+  try {
+    manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const templates = Object.values(manifest.artifacts ?? {})
+    .filter((artifact) => artifact.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string')
+    .map((artifact) => join(outdir, artifact.properties?.templateFile as string))
+    .filter((file) => existsSync(file) && lambdaFunctions(readTemplate(file), file).some((fn) => fn.name === 'authorizer'));
+  if (templates.length > 1) throw new Error(`cdk.out has ${templates.length} stacks with a Wristband (${templates.map((t) => relative(root, t)).join(', ')}): give one with -t`);
+  return templates[0];
+}
+
 /**
  * The template to invoke from: `templatePath` as given (never synthesized,
  * like `sam local invoke -t`), or cdk.out's, synthesized first when it is
- * missing or older than the code.
+ * missing or older than the code. With `app`, `root` is a CDK app's folder
+ * (`npx wristband invoke` there): its stack is found in cdk.out's manifest,
+ * and any file of the app newer than it means a synth.
  */
 export function ensureTemplate(
   templatePath: string | undefined,
   note: (line: string) => void,
-  options: { root?: string; synth?: (root: string) => void } = {},
+  options: { root?: string; synth?: (root: string) => void; app?: boolean } = {},
 ): string {
   if (templatePath !== undefined) return resolve(templatePath);
   const root = options.root ?? PROJECT_ROOT;
+  if (options.app) {
+    let template = appTemplate(root);
+    const newer = template === undefined ? undefined : newest(root, appInputs(root));
+    const reason =
+      template === undefined
+        ? 'cdk.out has no stack with a Wristband yet'
+        : newer && newer.mtimeMs > statSync(template).mtimeMs
+          ? `${relative(root, newer.path)} changed after ${relative(root, template)} was written`
+          : undefined;
+    if (reason) {
+      note(`synthesizing (npx cdk synth --quiet): ${reason}`);
+      (options.synth ?? synthesize)(root);
+      template = appTemplate(root);
+    }
+    if (template === undefined) throw new Error(`cdk.out in ${root} has no stack with a Wristband: is this the folder of your CDK app?`);
+    return template;
+  }
   const template = join(root, 'cdk.out', `${STACK_NAME}.template.json`);
   const reason = staleReason(root, template);
   if (reason) {

@@ -7,6 +7,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { join } from 'node:path';
 import { allowedResources } from '../../lambdas/authorizer/policy';
 import { decodeRouteTable, ROUTES_ENV } from '../../lambdas/shared/route-table';
@@ -100,6 +101,18 @@ describe('role configuration errors stop the synth with one line each', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.some((p) => p.startsWith(problem))).toBe(true);
   });
+});
+
+it("gives an app's own lambda.Function what protectedHandler needs to decide as the policy does: its route, the roles, MFA_REQUIRED_ROLES", () => {
+  const { stack, auth } = teamApp({ ...TEAM_ROLES, mfaRequiredRoles: ['editor'] });
+  const own = new LambdaFunction(stack, 'Own', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({})') });
+  auth.addRoute({ method: 'DELETE', path: '/api/articles/{id}', allow: ['editor'], handler: own });
+  const env = environmentOf(Template.fromStack(stack), stack, own);
+  expect([env.MFA_REQUIRED_ROLES, decodeRouteTable(env[ROUTES_ENV]!), JSON.parse(env[ROLES_ENV]!).roles]).toEqual([
+    'editor',
+    [{ method: 'DELETE', path: '/api/articles/{id}', access: ['editor'] }],
+    ['reader', 'editor'],
+  ]);
 });
 
 it('refuses at synth a route table that would overflow the 4 KB Lambda environment', () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../lambdas/shared/config';
 import { MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { localAppFromCdkJson } from '../../local/app';
 import { applyCdkContext } from '../../local/cdk-context';
 import { client } from '../support/http-client';
 
@@ -61,6 +62,36 @@ describe('applyCdkContext', () => {
     expect(() => applyCdkContext({}, dir)).toThrow(/^cdk\.json in .* is not valid JSON: /);
     cdkJson({ bcryptCost: [12] });
     expect(() => applyCdkContext({}, dir)).toThrow('cdk.json context bcryptCost must be a number or a string, got [12]');
+  });
+});
+
+describe('one cdk.json reader (local/cdk-json.ts) for the settings and the app', () => {
+  /** The error each path of `npm start` gives: the settings (applyCdkContext) and the app (localAppFromCdkJson). */
+  async function errorsOfBothPaths(): Promise<[unknown, unknown]> {
+    let settings: unknown;
+    try {
+      applyCdkContext({}, dir);
+    } catch (error) {
+      settings = error;
+    }
+    const app = await localAppFromCdkJson(dir).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return [settings, app];
+  }
+
+  it.each([
+    ['not JSON', '{"app": "npx tsx bin/app.ts", "context": {', /^cdk\.json in .* is not valid JSON: /],
+    ['context not an object', '{"app": "npx tsx bin/app.ts", "context": [1]}', /^cdk\.json in .*: "context" must be an object$/],
+  ])('a broken cdk.json (%s) gives the same one-line ConfigError on both paths', async (_name, text, message) => {
+    writeFileSync(join(dir, 'cdk.json'), text);
+    const [settings, app] = await errorsOfBothPaths();
+    expect(settings).toBeInstanceOf(ConfigError);
+    expect(app).toBeInstanceOf(ConfigError);
+    expect((settings as Error).message).toMatch(message);
+    expect((app as Error).message).toBe((settings as Error).message);
+    expect((app as Error).message).not.toContain('\n');
   });
 });
 

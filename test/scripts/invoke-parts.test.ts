@@ -337,6 +337,37 @@ describe('the template on disk', () => {
     ensureTemplate(undefined, () => undefined, { root, synth });
     expect(synths).toHaveLength(2);
   });
+
+  it("in an app's folder (wristband invoke): its Wristband stack from cdk.out's manifest, synthesized when missing or older than any file of the app", () => {
+    const root = join(dir, 'team-app');
+    mkdirSync(join(root, 'src'), { recursive: true });
+    writeFileSync(join(root, 'src', 'articles.ts'), '');
+    const wristbandStack = { Resources: { AuthFunctionsAuthorizerABCDEF12: { Type: 'AWS::Lambda::Function', Metadata: { 'aws:cdk:path': 'Articles/Auth/Functions/Authorizer/Resource' } } } };
+    const synths: string[] = [];
+    const synth = (r: string) => {
+      synths.push(r);
+      mkdirSync(join(r, 'cdk.out'), { recursive: true });
+      writeFileSync(join(r, 'cdk.out', 'Other.template.json'), JSON.stringify({ Resources: {} }));
+      writeFileSync(join(r, 'cdk.out', 'Articles.template.json'), JSON.stringify(wristbandStack));
+      const stack = (file: string) => ({ type: 'aws:cloudformation:stack', properties: { templateFile: file } });
+      writeFileSync(join(r, 'cdk.out', 'manifest.json'), JSON.stringify({ artifacts: { Other: stack('Other.template.json'), Articles: stack('Articles.template.json') } }));
+    };
+    const options = { root, synth, app: true };
+
+    expect(ensureTemplate(undefined, () => undefined, options)).toBe(join(root, 'cdk.out', 'Articles.template.json'));
+    expect(ensureTemplate(undefined, () => undefined, options)).toBe(join(root, 'cdk.out', 'Articles.template.json'));
+    expect(synths).toEqual([root]);
+
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'src', 'articles.ts'), later, later);
+    const notes: string[] = [];
+    ensureTemplate(undefined, (line) => notes.push(line), options);
+    expect([synths.length, notes]).toEqual([2, [expect.stringMatching(/src.* changed after cdk\.out\/Articles\.template\.json was written/)]]);
+
+    const empty = join(dir, 'not-an-app');
+    mkdirSync(empty);
+    expect(() => ensureTemplate(undefined, () => undefined, { root: empty, synth: () => undefined, app: true })).toThrow(/has no stack with a Wristband: is this the folder of your CDK app\?/);
+  });
 });
 
 describe('the drift check', () => {

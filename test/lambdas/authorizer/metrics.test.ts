@@ -32,8 +32,8 @@ afterEach(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 });
 
-async function tokenFor(role: 'user' | 'admin') {
-  return (await new AccessTokenIssuer({ loadSigningKey: async () => key }, CONFIG, 0).issue({ sub: `${role}-1`, role })).accessToken;
+async function tokenFor(role: 'user' | 'admin', amr: readonly ('pwd' | 'otp')[] = ['pwd']) {
+  return (await new AccessTokenIssuer({ loadSigningKey: async () => key }, CONFIG, 0).issue({ sub: `${role}-1`, role, amr })).accessToken;
 }
 
 it('counts allow and deny, with the verified-token cache as without it', async () => {
@@ -43,6 +43,14 @@ it('counts allow and deny, with the verified-token cache as without it', async (
   await handler(event(`Bearer ${user}`, 'GET/api/admin')); // a cache hit, and a route the role may not call
   await handler(event(`Bearer ${await tokenFor('admin')}`, 'DELETE/api/users/42'));
   expect(counted()).toEqual(['AuthorizerAllowed', 'AuthorizerDenied', 'AuthorizerAllowed']);
+});
+
+it('counts deny, as its policy denies, for a role that needs a second factor and signed in without one (MFA_REQUIRED_ROLES)', async () => {
+  const { handler } = createAuthorizer({ loadPublicKeys: async () => ({ keys: [{ jwk: publicJwkOf(key), publishedAt: 1 }] }) }, { ...CONFIG, mfaRequiredRoles: ['admin'] });
+  await handler(event(`Bearer ${await tokenFor('admin')}`, 'GET/api/users'));
+  await handler(event(`Bearer ${await tokenFor('admin', ['pwd', 'otp'])}`, 'GET/api/users'));
+  await handler(event(`Bearer ${await tokenFor('admin')}`, 'POST/api/mfa/totp'));
+  expect(counted()).toEqual(['AuthorizerDenied', 'AuthorizerAllowed', 'AuthorizerAllowed']);
 });
 
 it('counts rejections by reason', async () => {

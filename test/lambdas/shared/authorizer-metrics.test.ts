@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { routeRefusal } from '../../../lambdas/authorizer/policy';
 import { authorizerDecision, authorizerOutcome } from '../../../lambdas/shared/authorizer-metrics';
 import { emfDocument, metricsDisabled } from '../../../lambdas/shared/emf';
 import {
@@ -105,18 +106,21 @@ describe('authorizerOutcome', () => {
 });
 
 describe('authorizerDecision', () => {
+  /** The authorizer's own decision (authorize.ts): the policy's routeRefusal for this caller. */
+  const decide = (role: 'user' | 'admin', methodArn: string) => authorizerDecision(methodArn, (route) => routeRefusal(route, { role, otp: false }, []) === undefined);
+
   it('counts allow when the role may call the route being called (path parameters included)', () => {
-    authorizerDecision('user', `${API}/GET/api/profile`);
-    authorizerDecision('admin', `${API}/PUT/api/users/42/role`);
+    decide('user', `${API}/GET/api/profile`);
+    decide('admin', `${API}/PUT/api/users/42/role`);
 
     expect(counted()).toEqual(['AuthorizerAllowed', 'AuthorizerAllowed']);
   });
 
   it('counts deny when it may not, or when no route matches (the policy is still right for the routes it allows)', () => {
-    authorizerDecision('user', `${API}/GET/api/admin`);
-    authorizerDecision('user', `${API}/PUT/api/users/42/role`);
-    authorizerDecision('admin', `${API}/GET/api/profile/extra`);
-    authorizerDecision('admin', 'not-an-arn');
+    decide('user', `${API}/GET/api/admin`);
+    decide('user', `${API}/PUT/api/users/42/role`);
+    decide('admin', `${API}/GET/api/profile/extra`);
+    decide('admin', 'not-an-arn');
 
     expect(counted()).toEqual(['AuthorizerDenied', 'AuthorizerDenied', 'AuthorizerDenied', 'AuthorizerDenied']);
   });

@@ -207,6 +207,17 @@ describe('adminOf', () => {
     expect(() => adminOf(as('user'))).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
   });
 
+  it('with MFA_REQUIRED_ROLES=admin, refuses an admin signed in without otp (403, as the policy does) and passes one with pwd+otp', () => {
+    const as = (amr: string[]) => proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin', exp, amr: JSON.stringify(amr) } } as never });
+    process.env.MFA_REQUIRED_ROLES = 'admin';
+    try {
+      expect(() => adminOf(as(['pwd']))).toThrow(expect.objectContaining({ code: 'forbidden', status: 403, reason: 'second_factor_required' }));
+      expect(adminOf(as(['pwd', 'otp']))).toEqual({ sub: 'u1', role: 'admin', amr: ['pwd', 'otp'] });
+    } finally {
+      delete process.env.MFA_REQUIRED_ROLES;
+    }
+  });
+
   it('refuses an expired admin token (401) and a missing context (401)', () => {
     const expired = proxyEvent({ requestContext: { authorizer: { principalId: 'u1', role: 'admin', exp: '1000' } } as never });
     expect(() => adminOf(expired, 2000 * 1000)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
