@@ -5,8 +5,9 @@
  * and never a 5xx; an error has exactly the contract's body; a success has
  * the route's shape; no password or hash is echoed; nothing pollutes
  * Object.prototype. The recovery and sign-in-with-a-code routes also get
- * real tokens and challenges (live, expired, superseded, used up as the
- * run spends them) and codes (right, wrong, replayed), and no token,
+ * real tokens and challenges (live, expired, superseded, outdated by a
+ * reset or a deletion, used up as the run spends them) and codes (right,
+ * wrong, replayed), and no token,
  * challenge, recovery code or TOTP secret of the run's accounts may appear
  * in any answer; forgot-password and resend answer every well-formed email
  * with the one same 202 body.
@@ -58,6 +59,8 @@ const resetTokens = { live: [] as string[], dead: [] as string[] };
 const verifyTokens = { live: [] as string[], dead: [] as string[] };
 /** Accounts with TOTP on: their secret, recovery codes and sign-in challenges (each redeemable once). */
 const totpAccounts: { secret: string; recoveryCodes: string[]; challenges: string[] }[] = [];
+/** Challenges that stand for nothing any more: their account's password was reset since, or the account deleted. */
+const outdatedChallenges: string[] = [];
 /** What no answer may ever contain. */
 const secrets = new Set<string>();
 /** The time-based floor of forgot-password and resend, put back after the run. */
@@ -121,7 +124,7 @@ beforeAll(async () => {
   // TOTP accounts, enrolled and confirmed through their routes; then challenges from POST /login.
   const enrol = routed('mfa-totp-enrol', ((await import('../../lambdas/handlers/mfa-totp-enrol')) as { handler: Handler }).handler);
   const confirm = routed('mfa-totp-confirm', ((await import('../../lambdas/handlers/mfa-totp-confirm')) as { handler: Handler }).handler);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 6; i++) {
     const holder = await account('totp', i);
     const { secret } = JSON.parse((await enrol(withCaller(post(undefined), holder.id, 'user'))).body) as { secret: string };
     // A code of the last step, so that a code of this one can still sign in.
@@ -129,8 +132,17 @@ beforeAll(async () => {
     const { recoveryCodes } = JSON.parse(confirmed.body) as { recoveryCodes: string[] };
     const challenges: string[] = [];
     for (let j = 0; j < 8; j++) challenges.push((JSON.parse((await h.login(post({ email: holder.email, password: KNOWN.password }))).body) as { challenge: string }).challenge);
-    totpAccounts.push({ secret, recoveryCodes, challenges });
     for (const secretValue of [secret, ...recoveryCodes, ...challenges]) secrets.add(secretValue);
+    if (i < 4) {
+      totpAccounts.push({ secret, recoveryCodes, challenges });
+    } else if (i === 4) {
+      await recovery(Date.now).forgot(holder.email);
+      await recovery(Date.now).reset(lastToken(LINK_PARAMETERS.passwordReset), `${KNOWN.password} reset`);
+      outdatedChallenges.push(...challenges);
+    } else {
+      await users.delete(holder.id);
+      outdatedChallenges.push(...challenges);
+    }
   }
 }, 60_000);
 
@@ -201,6 +213,7 @@ const secondSteps: fc.Arbitrary<Record<string, unknown>> = (() => {
     });
   const challenges = fc.oneof(
     { arbitrary: fc.nat().map((i) => totpAccounts[i % Math.max(1, totpAccounts.length)]?.challenges[i % 8] ?? 'none-yet'), weight: 2 },
+    { arbitrary: fc.nat().map((i) => outdatedChallenges[i % Math.max(1, outdatedChallenges.length)] ?? 'none-yet'), weight: 1 },
     { arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), weight: 1 },
     { arbitrary: anyString, weight: 2 },
   );
