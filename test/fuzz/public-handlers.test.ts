@@ -275,8 +275,13 @@ const CASES: Case[] = [
     body: fc.oneof(
       { arbitrary: objectWith({ email: mostly(loginEmails, 1), password: mostly(passwords, 5) }), weight: 40 },
       { arbitrary: fc.constant({ ...KNOWN }), weight: 1 },
+      // An account with TOTP: the right password answers a challenge instead of tokens.
+      { arbitrary: fc.constant({ email: 'totp-0@example.com', password: KNOWN.password }), weight: 1 },
     ),
-    contract: { statuses: [200, 400, 401, 413, 415, 429], success: (s, b) => s === 200 && isTokenPair(b) },
+    contract: {
+      statuses: [200, 400, 401, 413, 415, 429],
+      success: (s, b) => s === 200 && (isTokenPair(b) || (isObject(b) && Object.keys(b).length === 2 && b.mfaRequired === true && typeof b.challenge === 'string')),
+    },
   },
   { name: 'refresh', method: 'POST', path: '/refresh', body: refreshBody, contract: { statuses: [200, 400, 401, 413, 415], success: (s, b) => s === 200 && isTokenPair(b) } },
   { name: 'logout', method: 'POST', path: '/logout', body: refreshBody, contract: { statuses: [204, 400, 413, 415], success: () => true } },
