@@ -14,8 +14,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { ERRORS, type ErrorCode } from '../../lambdas/shared/errors';
 
-/** At least 10,000 events per handler in CI; FUZZ_RUNS raises it for a deeper local run. */
-export const FUZZ_RUNS = Math.max(10_000, Number(process.env.FUZZ_RUNS ?? 0) || 0);
+/** 10,000 events per handler unless FUZZ_RUNS says otherwise: higher for a deeper local run, lower for a quick one while writing a generator. */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0) || 10_000;
 
 export type Json = unknown;
 
@@ -219,6 +219,14 @@ export function pathParams(ids: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
 export interface Caller {
   readonly sub: string;
   readonly role: 'user' | 'admin';
+  /** How the caller's token says it signed in (the context carries it as a JSON array); none, as an older token. */
+  readonly amr?: readonly string[];
+}
+
+/** The authorizer context API Gateway passes for a valid, unexpired token of `caller`. */
+export function validContext({ sub, role, amr }: Caller): unknown {
+  const exp = String(Math.floor(Date.now() / 1000) + 600);
+  return { requestId: 'fuzz', authorizer: { principalId: sub, sub, role, jti: 'j', exp, ...(amr ? { amr: JSON.stringify(amr) } : {}), integrationLatency: 0 } };
 }
 
 /**
@@ -230,7 +238,7 @@ export function requestContexts(callers: fc.Arbitrary<Caller>, validShare = 0.6)
   const other = Math.max(1, Math.round((1 - validShare) * 20));
   const validWeight = Math.max(1, Math.round(validShare * 20));
   const future = () => String(Math.floor(Date.now() / 1000) + 600);
-  const valid = callers.map(({ sub, role }) => ({ requestId: 'fuzz', authorizer: { principalId: sub, sub, role, jti: 'j', exp: future(), integrationLatency: 0 } }));
+  const valid = callers.map(validContext);
   return fc.oneof(
     { arbitrary: valid, weight: validWeight },
     { arbitrary: fc.constantFrom(undefined, null, {}, { authorizer: null }, { authorizer: {} }, { requestId: 42 }), weight: 2 * other },
@@ -278,14 +286,18 @@ export function events(parts: fc.Arbitrary<EventParts>, method: string, path: st
   return fc.oneof({ arbitrary: event, weight: 60 }, { arbitrary: fc.constantFrom(null, undefined, 42, 'event', [], {}) as fc.Arbitrary<unknown>, weight: 1 }) as fc.Arbitrary<APIGatewayProxyEvent>;
 }
 
-/** The password an event carries, if its body (as the handler would decode it) is a JSON object with a string `password`. */
+const PASSWORD_FIELDS = ['password', 'newPassword', 'currentPassword'] as const;
+
+/** A password an event carries, if its body (as the handler would decode it) is a JSON object with a string `password` (or `newPassword`, `currentPassword`). */
 function passwordIn(event: APIGatewayProxyEvent): { password: string; text: string } | undefined {
   const raw = (event as { body?: unknown } | null)?.body;
   if (typeof raw !== 'string') return undefined;
   const text = (event as { isBase64Encoded?: unknown }).isBase64Encoded === true ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   try {
-    const value = JSON.parse(text) as { password?: unknown };
-    return value && typeof value === 'object' && typeof value.password === 'string' ? { password: value.password, text } : undefined;
+    const value = JSON.parse(text) as Record<string, unknown> | null;
+    if (!value || typeof value !== 'object') return undefined;
+    const password = PASSWORD_FIELDS.map((field) => value[field]).find((v): v is string => typeof v === 'string' && v.length >= 8);
+    return password === undefined ? undefined : { password, text };
   } catch {
     return undefined;
   }

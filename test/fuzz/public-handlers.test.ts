@@ -4,12 +4,26 @@
  * the handler returns; the status is one the contract allows for the route
  * and never a 5xx; an error has exactly the contract's body; a success has
  * the route's shape; no password or hash is echoed; nothing pollutes
- * Object.prototype.
+ * Object.prototype. The recovery and sign-in-with-a-code routes also get
+ * real tokens and challenges (live, expired, superseded, outdated by a
+ * reset or a deletion, used up as the run spends them) and codes (right,
+ * wrong, replayed), and no token,
+ * challenge, recovery code or TOTP secret of the run's accounts may appear
+ * in any answer; forgot-password and resend answer every well-formed email
+ * with the one same 202 body.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
+import type { Mail } from '../../lambdas/mail/mailer';
+import { PasswordHasher } from '../../lambdas/domain/passwords';
+import { EmailVerification, FORGOT_PASSWORD_ANSWER, MailQuota, PasswordRecovery, RESEND_VERIFICATION_ANSWER } from '../../lambdas/domain/recovery';
+import { RefreshTokens } from '../../lambdas/domain/refresh-tokens';
+import { codeAt, stepAt } from '../../lambdas/domain/totp';
+import { Users } from '../../lambdas/domain/users';
+import { mailConfig, passwordConfig, refreshTokenConfig } from '../../lambdas/shared/config';
+import { LIMITS, LINK_PARAMETERS } from '../../lambdas/shared/settings';
 import { setUpEnvironment } from '../support/environment';
-import { proxyEvent } from '../support/events';
+import { proxyEvent, routed, withCaller } from '../support/events';
 import {
   anyString,
   bodies,
@@ -35,18 +49,105 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 const KNOWN = { email: 'fuzz-known@example.com', password: 'a known fuzzing passphrase' };
 /** Registered up front: registering them again is 409, logging in with a wrong password counts towards their lockout. */
 const TAKEN = Array.from({ length: 12 }, (_, i) => `taken-${i}@example.com`);
-const h = {} as Record<'root' | 'register' | 'login' | 'refresh' | 'logout' | 'jwks', Handler>;
+const NAMES = ['root', 'register', 'login', 'refresh', 'logout', 'jwks', 'forgot-password', 'reset-password', 'verify-email', 'resend-verification', 'login-mfa'] as const;
+const h = {} as Record<(typeof NAMES)[number], Handler>;
 /** Real refresh tokens: each refreshes once, then counts as reuse (its family is revoked). */
 const refreshTokens: string[] = [];
 
+/** Real mail tokens, each spendable once: live, superseded by a later mail, expired, or for an account since deleted. */
+const resetTokens = { live: [] as string[], dead: [] as string[] };
+const verifyTokens = { live: [] as string[], dead: [] as string[] };
+/** Accounts with TOTP on: their secret, recovery codes and sign-in challenges (each redeemable once). */
+const totpAccounts: { secret: string; recoveryCodes: string[]; challenges: string[] }[] = [];
+/** Challenges that stand for nothing any more: their account's password was reset since, or the account deleted. */
+const outdatedChallenges: string[] = [];
+/** What no answer may ever contain. */
+const secrets = new Set<string>();
+/** The time-based floor of forgot-password and resend, put back after the run. */
+const floorMs = LIMITS.recoveryResponseFloorMs;
+
 beforeAll(async () => {
-  await setUpEnvironment();
-  for (const name of ['root', 'register', 'login', 'refresh', 'logout', 'jwks'] as const) {
-    h[name] = ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
-  }
+  const env = await setUpEnvironment();
+  // The floor makes forgot-password and resend take 600 ms for every well-formed email (test/local/recovery.test.ts
+  // shows it); here it would make 10,000 events 100 minutes, and the answers, not their timing, are what is fuzzed.
+  Object.assign(LIMITS, { recoveryResponseFloorMs: 0 });
+  for (const name of NAMES) h[name] = routed(name, ((await import(`../../lambdas/handlers/${name}`)) as { handler: Handler }).handler);
   const post = (json: unknown) => proxyEvent({ httpMethod: 'POST', json });
   for (const email of [KNOWN.email, ...TAKEN]) expect((await h.register(post({ email, password: KNOWN.password }))).statusCode).toBe(201);
   for (let i = 0; i < 20; i++) refreshTokens.push(JSON.parse((await h.login(post(KNOWN))).body).refreshToken);
+
+  // Mail tokens minted by the domain, as the routes mint them, through a mailer that keeps the mails instead of sending them.
+  const users = new Users(env.db);
+  const mails: Mail[] = [];
+  const mailer = { send: async (mail: Mail) => void mails.push(mail) };
+  const config = { ...mailConfig(), appUrl: 'https://app.example/' };
+  const passwords = passwordConfig();
+  const recovery = (now: () => number) =>
+    new PasswordRecovery(env.db, users, new MailQuota(env.db, config, now), mailer, new PasswordHasher(passwords.bcryptCost), new RefreshTokens(env.db, refreshTokenConfig()), { ...config, minLength: passwords.minLength }, now);
+  const verification = (now: () => number) => new EmailVerification(env.db, users, new MailQuota(env.db, config, now), mailer, config, now);
+  const lastToken = (parameter: string) => {
+    const token = new RegExp(`#${parameter}=([A-Za-z0-9_-]+)`).exec(mails.at(-1)?.text ?? '')?.[1];
+    if (!token) throw new Error(`no ${parameter} in the last mail`);
+    secrets.add(token);
+    return token;
+  };
+  const longAgo = () => Date.now() - 2 * 86_400_000;
+  const account = async (prefix: string, i: number) => {
+    const email = `${prefix}-${i}@example.com`;
+    expect((await h.register(post({ email, password: KNOWN.password }))).statusCode).toBe(201);
+    return (await users.accountByEmail(email))!;
+  };
+  for (let i = 0; i < 10; i++) {
+    const holder = await account('reset', i);
+    await recovery(Date.now).forgot(holder.email);
+    resetTokens.dead.push(lastToken(LINK_PARAMETERS.passwordReset));
+    await recovery(Date.now).forgot(holder.email);
+    resetTokens.live.push(lastToken(LINK_PARAMETERS.passwordReset));
+    const unverified = await account('verify', i);
+    await verification(Date.now).send(unverified);
+    verifyTokens.live.push(lastToken(LINK_PARAMETERS.emailVerification));
+  }
+  for (let i = 0; i < 3; i++) {
+    const expired = await account('expired', i);
+    await recovery(longAgo).forgot(expired.email);
+    resetTokens.dead.push(lastToken(LINK_PARAMETERS.passwordReset));
+    await verification(longAgo).send(expired);
+    verifyTokens.dead.push(lastToken(LINK_PARAMETERS.emailVerification));
+    const deleted = await account('deleted', i);
+    await recovery(Date.now).forgot(deleted.email);
+    resetTokens.dead.push(lastToken(LINK_PARAMETERS.passwordReset));
+    await verification(Date.now).send(deleted);
+    verifyTokens.dead.push(lastToken(LINK_PARAMETERS.emailVerification));
+    await users.delete(deleted.id);
+  }
+
+  // TOTP accounts, enrolled and confirmed through their routes; then challenges from POST /login.
+  const enrol = routed('mfa-totp-enrol', ((await import('../../lambdas/handlers/mfa-totp-enrol')) as { handler: Handler }).handler);
+  const confirm = routed('mfa-totp-confirm', ((await import('../../lambdas/handlers/mfa-totp-confirm')) as { handler: Handler }).handler);
+  for (let i = 0; i < 6; i++) {
+    const holder = await account('totp', i);
+    const { secret } = JSON.parse((await enrol(withCaller(post(undefined), holder.id, 'user'))).body) as { secret: string };
+    // A code of the last step, so that a code of this one can still sign in.
+    const confirmed = await confirm(withCaller(post({ code: codeAt(secret, stepAt(Date.now()) - 1) }), holder.id, 'user'));
+    const { recoveryCodes } = JSON.parse(confirmed.body) as { recoveryCodes: string[] };
+    const challenges: string[] = [];
+    for (let j = 0; j < 8; j++) challenges.push((JSON.parse((await h.login(post({ email: holder.email, password: KNOWN.password }))).body) as { challenge: string }).challenge);
+    for (const secretValue of [secret, ...recoveryCodes, ...challenges]) secrets.add(secretValue);
+    if (i < 4) {
+      totpAccounts.push({ secret, recoveryCodes, challenges });
+    } else if (i === 4) {
+      await recovery(Date.now).forgot(holder.email);
+      await recovery(Date.now).reset(lastToken(LINK_PARAMETERS.passwordReset), `${KNOWN.password} reset`);
+      outdatedChallenges.push(...challenges);
+    } else {
+      await users.delete(holder.id);
+      outdatedChallenges.push(...challenges);
+    }
+  }
+}, 60_000);
+
+afterAll(() => {
+  Object.assign(LIMITS, { recoveryResponseFloorMs: floorMs });
 });
 
 afterEach(() => {
@@ -80,6 +181,53 @@ const refreshTokenValues = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 19 }).map((i) => refreshTokens[i] ?? 'not-yet'), weight: 1 },
   { arbitrary: anyString, weight: 3 },
 );
+
+/** A real token (live or dead, read when generated: the pools fill in beforeAll), one a character off, a forged one, or anything. */
+function mailTokens(pool: { live: string[]; dead: string[] }): fc.Arbitrary<string> {
+  const from = (list: string[]) => fc.nat().map((i) => list[i % Math.max(1, list.length)] ?? 'none-yet');
+  return fc.oneof(
+    { arbitrary: from(pool.live), weight: 3 },
+    { arbitrary: from(pool.dead), weight: 2 },
+    {
+      arbitrary: fc.tuple(from(pool.live), fc.nat(42), fc.constantFrom('A', '-', '_', '=', '.', ' ', '')).map(([token, at, c]) => token.slice(0, at) + c + token.slice(at + 1)),
+      weight: 1,
+    },
+    { arbitrary: fc.tuple(from(pool.live), fc.constantFrom(' ', '\n', '=', '==', 'A', '%3D')).map(([token, pad]) => token + pad), weight: 1 },
+    { arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), weight: 2 },
+    { arbitrary: anyString, weight: 2 },
+  );
+}
+
+/** Sign-in codes: a right one (this step, or one step of drift), a replayed or wrong one, a recovery code, or anything; each with a real challenge or not. */
+const secondSteps: fc.Arbitrary<Record<string, unknown>> = (() => {
+  const paired = fc
+    .record({ a: fc.nat(), c: fc.nat(), kind: fc.constantFrom('code', 'code', 'code', 'recovery', 'wrong', 'both'), drift: fc.constantFrom(-1, 0, 0, 1) })
+    .map(({ a, c, kind, drift }): Record<string, unknown> => {
+      const account = totpAccounts[a % Math.max(1, totpAccounts.length)];
+      if (!account) return {};
+      const challenge = account.challenges[c % account.challenges.length];
+      const code = codeAt(account.secret, stepAt(Date.now()) + (kind === 'wrong' ? 7 : drift));
+      const recoveryCode = account.recoveryCodes[c % account.recoveryCodes.length]!;
+      if (kind === 'recovery') return { challenge, recoveryCode: c % 3 === 0 ? recoveryCode.toUpperCase().replace('-', '') : recoveryCode };
+      return kind === 'both' ? { challenge, code, recoveryCode } : { challenge, code };
+    });
+  const challenges = fc.oneof(
+    { arbitrary: fc.nat().map((i) => totpAccounts[i % Math.max(1, totpAccounts.length)]?.challenges[i % 8] ?? 'none-yet'), weight: 2 },
+    { arbitrary: fc.nat().map((i) => outdatedChallenges[i % Math.max(1, outdatedChallenges.length)] ?? 'none-yet'), weight: 1 },
+    { arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), weight: 1 },
+    { arbitrary: anyString, weight: 2 },
+  );
+  const codes = fc.oneof(fc.stringMatching(/^\d{6}$/), fc.constantFrom('000000', '123456', '999999', '12345', '1234567', ' 123456', '１２３４５６', '12345e', '-12345'), anyString);
+  const recoveryCodes = fc.oneof(
+    fc.nat().map((i) => totpAccounts[i % Math.max(1, totpAccounts.length)]?.recoveryCodes[i % 10] ?? 'none-yet'),
+    fc.stringMatching(/^[a-z2-7]{5}-[a-z2-7]{5}$/),
+    anyString,
+  );
+  return fc.oneof({ arbitrary: paired, weight: 2 }, { arbitrary: objectWith({ challenge: mostly(challenges, 5), code: mostly(codes, 3), recoveryCode: mostly(recoveryCodes, 3) }, 0.6), weight: 5 });
+})();
+
+/** The one body a uniform route answers with, and nothing else. */
+const exactly = (answer: object) => (status: number, body: unknown) => status === 202 && JSON.stringify(body) === JSON.stringify(answer);
 
 /** What no stored display name may contain (written independently of the handler's list): controls, bidi controls, U+FFFD, lone surrogates. */
 const DISGUISING = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd]|\p{Cs}/u;
@@ -127,8 +275,13 @@ const CASES: Case[] = [
     body: fc.oneof(
       { arbitrary: objectWith({ email: mostly(loginEmails, 1), password: mostly(passwords, 5) }), weight: 40 },
       { arbitrary: fc.constant({ ...KNOWN }), weight: 1 },
+      // An account with TOTP: the right password answers a challenge instead of tokens.
+      { arbitrary: fc.constant({ email: 'totp-0@example.com', password: KNOWN.password }), weight: 1 },
     ),
-    contract: { statuses: [200, 400, 401, 413, 415, 429], success: (s, b) => s === 200 && isTokenPair(b) },
+    contract: {
+      statuses: [200, 400, 401, 413, 415, 429],
+      success: (s, b) => s === 200 && (isTokenPair(b) || (isObject(b) && Object.keys(b).length === 2 && b.mfaRequired === true && typeof b.challenge === 'string')),
+    },
   },
   { name: 'refresh', method: 'POST', path: '/refresh', body: refreshBody, contract: { statuses: [200, 400, 401, 413, 415], success: (s, b) => s === 200 && isTokenPair(b) } },
   { name: 'logout', method: 'POST', path: '/logout', body: refreshBody, contract: { statuses: [204, 400, 413, 415], success: () => true } },
@@ -142,6 +295,42 @@ const CASES: Case[] = [
       success: (_s, b) => isObject(b) && Array.isArray(b.keys) && b.keys.length > 0 && b.keys.every((k: Record<string, unknown>) => k.d === undefined && typeof k.kid === 'string'),
     },
   },
+  // Known and unknown emails alike: one 202 body, or 400 for an email that is not one (the same for both).
+  {
+    name: 'forgot-password',
+    method: 'POST',
+    path: '/password/forgot',
+    body: objectWith({ email: mostly(emails, 5) }),
+    contract: { statuses: [202, 400, 413, 415], success: exactly(FORGOT_PASSWORD_ANSWER) },
+  },
+  {
+    name: 'resend-verification',
+    method: 'POST',
+    path: '/verify-email/resend',
+    body: objectWith({ email: mostly(emails, 5) }),
+    contract: { statuses: [202, 400, 413, 415], success: exactly(RESEND_VERIFICATION_ANSWER) },
+  },
+  {
+    name: 'reset-password',
+    method: 'POST',
+    path: '/password/reset',
+    body: objectWith({ token: mostly(mailTokens(resetTokens), 5), newPassword: mostly(passwords, 5) }),
+    contract: { statuses: [200, 400, 401, 413, 415], success: (s, b) => s === 200 && JSON.stringify(b) === '{"passwordReset":true}' },
+  },
+  {
+    name: 'verify-email',
+    method: 'POST',
+    path: '/verify-email',
+    body: objectWith({ token: mostly(mailTokens(verifyTokens), 5) }),
+    contract: { statuses: [200, 400, 401, 413, 415], success: (s, b) => s === 200 && JSON.stringify(b) === '{"emailVerified":true}' },
+  },
+  {
+    name: 'login-mfa',
+    method: 'POST',
+    path: '/login/mfa',
+    body: secondSteps,
+    contract: { statuses: [200, 400, 401, 413, 415, 429], success: (s, b) => s === 200 && isTokenPair(b) },
+  },
 ];
 
 it.each(CASES)(`$name: ${FUZZ_RUNS} generated events, each answered within the contract`, async ({ name, method, path, body, contract }) => {
@@ -153,7 +342,10 @@ it.each(CASES)(`$name: ${FUZZ_RUNS} generated events, each answered within the c
       const response = await h[name](event);
       answered += 1;
       seen.set(response?.statusCode, (seen.get(response?.statusCode) ?? 0) + 1);
-      const problem = contractProblem(contract, event, response) ?? (prototypePolluted() ? 'Object.prototype polluted' : undefined);
+      const problem =
+        contractProblem(contract, event, response) ??
+        (prototypePolluted() ? 'Object.prototype polluted' : undefined) ??
+        ([...secrets].some((secret) => response.body.includes(secret)) ? 'a token, challenge, recovery code or TOTP secret in the answer' : undefined);
       if (problem) throw new Error(`${name}: ${problem}`);
     }),
     { numRuns: FUZZ_RUNS },

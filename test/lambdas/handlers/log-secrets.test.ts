@@ -1,18 +1,24 @@
 /**
  * No secret in any log line. Every function runs at DEBUG with metrics on,
  * through its successes and its refusals, with passwords, refresh tokens,
- * access tokens (in bodies and Authorization headers) and private key
- * material passing through it; then everything it wrote to stdout and
- * stderr is searched for each of those secrets, and for the password hash
- * and refresh-token hashes it stored.
+ * access tokens (in bodies and Authorization headers), reset and
+ * verification links (mailed through SES, a fake endpoint here, as
+ * deployed), TOTP secrets and private key material passing through it;
+ * then everything it wrote to stdout and stderr is searched for each of
+ * those secrets, and for the password hash and refresh-token hashes it
+ * stored.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { functionNames } from '../../../lib/constructs/wristband-functions';
 import { LOCAL_KEY_FILES } from '../../../lambdas/keys/key-store';
+import { LINK_PARAMETERS } from '../../../lambdas/shared/settings';
+import { SES_ENDPOINT_ENV } from '../../../lambdas/wiring/mail-from-env';
 import { LOCAL_TOTP_KEY_FILE } from '../../../lambdas/keys/totp-key';
 import { codeAt, stepAt } from '../../../lambdas/domain/totp';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
@@ -34,6 +40,9 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 let env: TestEnvironment;
 let capture: Capture;
+/** A fake SES (API v2 over HTTP): the text of every mail sent through it, by recipient. */
+const mailed: { to: string; text: string }[] = [];
+let ses: Server;
 /** Every secret that passed through a function, by what it is. */
 const secrets = new Map<string, string>();
 /** The functions that ran. */
@@ -50,11 +59,43 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   jest.resetModules();
-  env = await setUpEnvironment({ POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
+  ses = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const sent = JSON.parse(body) as { Destination: { ToAddresses: string[] }; Content: { Simple: { Body: { Text: { Data: string } } } } };
+      mailed.push({ to: sent.Destination.ToAddresses[0]!, text: sent.Content.Simple.Body.Text.Data });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ MessageId: `fake-${mailed.length}` }));
+    });
+  });
+  await new Promise<void>((resolve) => ses.listen(0, '127.0.0.1', resolve));
+  env = await setUpEnvironment({
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_LOGGER_SAMPLE_RATE: '1',
+    // Mail as deployed: SES, from a sender, links to the app page.
+    MAIL_FROM: 'wristband@example.com',
+    APP_URL: 'https://app.example/',
+    [SES_ENDPOINT_ENV]: `http://127.0.0.1:${(ses.address() as AddressInfo).port}`,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing-secret-access-key',
+  });
   capture = captureOutput();
 });
 
-afterAll(() => capture.restore());
+afterAll(async () => {
+  capture.restore();
+  for (const name of ['MAIL_FROM', 'APP_URL', SES_ENDPOINT_ENV]) delete process.env[name];
+  await new Promise((resolve) => ses.close(resolve));
+});
+
+/** The token in the newest link of `parameter` mailed to `to`. */
+function mailedToken(to: string, parameter: string): string {
+  const text = mailed.filter((mail) => mail.to === to && mail.text.includes(`#${parameter}=`)).at(-1)?.text ?? '';
+  const token = new RegExp(`#${parameter}=([A-Za-z0-9_-]+)`).exec(text)?.[1];
+  if (!token) throw new Error(`no ${parameter} link mailed to ${to}`);
+  return token;
+}
 
 describe('every function, fed secrets at DEBUG', () => {
   it('runs the HTTP functions through their successes and refusals', async () => {
@@ -106,6 +147,18 @@ describe('every function, fed secrets at DEBUG', () => {
     expect((await call('reset-password', post({ token: FORGED_RESET, newPassword: 'another brand new passphrase 7' }))).statusCode).toBe(401);
     expect((await call('verify-email', post({ token: FORGED_VERIFY }))).statusCode).toBe(401);
     expect((await call('resend-verification', post({ email: EMAIL }))).statusCode).toBe(202);
+    // Real links: a new account's verification mail and a reset mail, spent as a user would.
+    const RECOVERING = `recovering-${EMAIL}`;
+    expect((await call('register', post({ email: RECOVERING, password: PASSWORD }))).statusCode).toBe(201);
+    expect((await call('forgot-password', post({ email: RECOVERING }))).statusCode).toBe(202);
+    const resetToken = mailedToken(RECOVERING, LINK_PARAMETERS.passwordReset);
+    const verifyToken = mailedToken(RECOVERING, LINK_PARAMETERS.emailVerification);
+    secrets.set('reset token', resetToken).set('reset token hash', sha256(resetToken));
+    secrets.set('verification token', verifyToken).set('verification token hash', sha256(verifyToken));
+    expect((await call('reset-password', post({ token: resetToken, newPassword: 'a third brand new passphrase 8' }))).statusCode).toBe(200);
+    expect((await call('reset-password', post({ token: resetToken, newPassword: 'a fourth brand new passphrase 9' }))).statusCode).toBe(401);
+    expect((await call('verify-email', post({ token: verifyToken }))).statusCode).toBe(200);
+    expect((await call('verify-email', post({ token: verifyToken }))).statusCode).toBe(401);
     expect((await call('openid-configuration', proxyEvent())).statusCode).toBe(200);
     expect((await call('openapi', proxyEvent())).statusCode).toBe(200);
     expect((await call('profile', asUser(proxyEvent()))).statusCode).toBe(200);
@@ -197,7 +250,9 @@ describe('every function, fed secrets at DEBUG', () => {
     const levels = new Set(capture.logLines().map((line) => line.level));
 
     expect([...levels].sort()).toEqual(expect.arrayContaining(['DEBUG', 'INFO', 'WARN']));
-    for (const message of ['login succeeded', 'refresh token reuse: family revoked', 'request refused', 'token rejected', 'rotation step']) expect(text).toContain(message);
+    for (const message of ['login succeeded', 'refresh token reuse: family revoked', 'request refused', 'token rejected', 'rotation step', 'password reset mail sent', 'verification mail sent', 'email verified']) {
+      expect(text).toContain(message);
+    }
     expect(capture.metrics().length).toBeGreaterThan(5);
   });
 
