@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { resolveConfig } from '../lib/config';
 import { handlerEntry, PROJECT_ROOT, settingsEnvironment } from '../lib/constructs/wristband-function';
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import type { FunctionName } from '../lambdas/shared/routes';
+import type { FunctionName } from '../lambdas/contract/routes';
 import { AUTHORIZERS, versionOf, type AuthorizerId } from './authorizers';
 import { bundleLambda, bundleScript, type Bundle } from './bundle';
 import { progress } from './children';

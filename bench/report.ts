@@ -3,7 +3,7 @@
  * tables printed to the terminal or written into docs/performance.md.
  */
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import { SETTINGS } from '../lambdas/shared/settings';
+import { SETTINGS } from '../lambdas/contract/settings';
 import { AUTHORIZERS, type AuthorizerId } from './authorizers';
 import type { BenchSettings } from './sections/context';
 import type { ColdResults } from './sections/cold';

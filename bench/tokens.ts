@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { generateSigningKey, toJwks, type PublicKeyDocument, type SigningKeyRecord } from '../lambdas/keys/key-set';
 import { FileKeyStore } from '../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../lambdas/keys/local-keys';
-import type { TokenConfig } from '../lambdas/shared/config';
-import type { Role } from '../lambdas/shared/routes';
-import { TOKEN_IDENTITY } from '../lambdas/shared/settings';
+import type { TokenConfig } from '../lambdas/contract/config';
+import type { Role } from '../lambdas/contract/routes';
+import { TOKEN_IDENTITY } from '../lambdas/contract/settings';
 import { AccessTokenIssuer } from '../lambdas/tokens/access-tokens';
 
 export const TOKEN_CONFIG: TokenConfig = {

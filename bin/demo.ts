@@ -10,7 +10,7 @@ import type { WristbandConfigProps } from '../lib/config';
 import { FUNCTION_SPECS } from '../lib/function-specs';
 import type { Wristband } from '../lib/wristband';
 import { buildWristband, type WristbandStack } from '../lib/wristband-stack';
-import { DEMO_HANDLERS, ROUTES, USER_MANAGERS, type Route } from '../lambdas/shared/routes';
+import { DEMO_HANDLERS, ROUTES, USER_MANAGERS, type Route } from '../lambdas/contract/routes';
 
 /** Adds the demo's routes (ROUTES entries whose handler is in DEMO_HANDLERS) to a wristband. */
 export function addDemoRoutes(auth: Wristband): void {

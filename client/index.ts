@@ -8,7 +8,7 @@
  * read again, so a tab that waited uses the pair another tab just obtained instead of spending the old one.
  */
 
-import type { ErrorCode, FieldProblem } from '../lambdas/shared/errors';
+import type { ErrorCode, FieldProblem } from '../lambdas/contract/errors';
 
 /** What the client keeps: the pair, and when (local clock) the access token stops working. */
 export interface Tokens {

@@ -27,15 +27,15 @@
  * inside it: this wrapper keeps its own logger and never touches another's.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { AuthorizerContext } from './shared/authorizer-context';
+import type { AuthorizerContext } from './contract/authorizer-context';
 import { routeRefusal, signedInWithOtp } from './authorizer/policy';
-import { processMfaRequiredRoles } from './shared/config';
-import { ForbiddenError } from './shared/errors';
-import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './shared/http';
-import { routeOfResource, routeTable } from './shared/route-table';
+import { processMfaRequiredRoles } from './contract/config';
+import { ForbiddenError } from './contract/errors';
+import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './edge/http';
+import { routeOfResource, routeTable } from './contract/route-table';
 
-export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './shared/errors';
-export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './shared/http';
+export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './contract/errors';
+export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './edge/http';
 
 /** The verified caller: the access token's claims the authorizer passed on. */
 export type VerifiedCaller = AuthorizerContext;

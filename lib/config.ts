@@ -11,7 +11,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
-import { appUrlProblem, ConfigError, MAIL_FROM_PATTERN } from '../lambdas/shared/config';
+import { appUrlProblem, ConfigError, MAIL_FROM_PATTERN } from '../lambdas/contract/config';
 
 export { ConfigError };
 import {
@@ -26,10 +26,10 @@ import {
   TOKEN_IDENTITY,
   type SettingName,
   type Settings,
-} from '../lambdas/shared/settings';
-import { DEFAULT_ROLE_CONFIG, roleConfigProblems, type RoleConfig } from '../lambdas/shared/roles';
+} from '../lambdas/contract/settings';
+import { DEFAULT_ROLE_CONFIG, roleConfigProblems, type RoleConfig } from '../lambdas/contract/roles';
 
-import { parseRoleList, type Role } from '../lambdas/shared/routes';
+import { parseRoleList, type Role } from '../lambdas/contract/routes';
 
 export const REMOVAL_POLICIES = ['retain', 'destroy'] as const;
 export type RemovalPolicyName = (typeof REMOVAL_POLICIES)[number];
@@ -122,7 +122,7 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0
 const EMAIL_ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
 const EMAIL_MAX_LENGTH = 254;
 
-/** The role configuration's keys (lambdas/shared/roles.ts), with their defaults. */
+/** The role configuration's keys (lambdas/contract/roles.ts), with their defaults. */
 export const ROLE_SETTINGS = {
   roles: { key: 'roles', description: 'every role a token may carry (a JSON list, or names separated by commas)' },
   registration: { key: 'registrationRole', description: 'the role `POST /register` gives' },

@@ -5,8 +5,8 @@
  * check the synthesized policies against it. Plain data: no CDK imports,
  * so local code can read it. A new function's grants are one entry here.
  */
-import type { FunctionName } from '../lambdas/shared/routes';
-import type { ItemType } from '../lambdas/shared/table-schema';
+import type { FunctionName } from '../lambdas/contract/routes';
+import type { ItemType } from '../lambdas/contract/table-schema';
 
 /** DynamoDB actions on table items, exactly as IAM names them, in the order policies list them. */
 export const TABLE_ACTIONS = [
@@ -23,7 +23,7 @@ export type TableAction = (typeof TABLE_ACTIONS)[number];
 
 /**
  * The actions a function may take on the items of each type it touches,
- * by item type (lambdas/shared/table-schema.ts `ITEM_TYPES`). The policy
+ * by item type (lambdas/contract/table-schema.ts `ITEM_TYPES`). The policy
  * allows each action only on partition keys of the listed types
  * (`dynamodb:LeadingKeys`); lib/table-grants.ts renders it. A batch call
  * that names items of several types needs its action on each of them.

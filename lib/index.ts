@@ -7,5 +7,5 @@ export { WristbandStack, buildWristband, STACK_NAME, type WristbandStackProps } 
 export { ConfigError, resolveConfig, configFromApp, type AlarmNotify, type WristbandConfig, type WristbandConfigProps } from './config';
 export { addSecurityChecks } from './security-checks';
 export { FUNCTION_SPECS, grants, type FunctionSpec, type ItemGrants } from './function-specs';
-export { DEFAULT_ROLE_CONFIG, type Role, type RoleConfig } from '../lambdas/shared/roles';
-export type { Access, HttpMethod } from '../lambdas/shared/routes';
+export { DEFAULT_ROLE_CONFIG, type Role, type RoleConfig } from '../lambdas/contract/roles';
+export type { Access, HttpMethod } from '../lambdas/contract/routes';

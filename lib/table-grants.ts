@@ -7,7 +7,7 @@
  * local stack checks every handler's DynamoDB call against them, and the
  * tests read both.
  */
-import { ITEM_TYPES, TABLE, type ItemType } from '../lambdas/shared/table-schema';
+import { ITEM_TYPES, TABLE, type ItemType } from '../lambdas/contract/table-schema';
 import { TABLE_ACTIONS, type FunctionSpec, type TableAction } from './function-specs';
 
 export const LEADING_KEYS = 'dynamodb:LeadingKeys';

@@ -10,7 +10,7 @@
  *   auth.addRoute({ method: 'DELETE', path: '/api/articles/{id}', allow: ['editor', 'admin'], handler: deleteFn });
  *
  * The authorizer's IAM policy is built from one route table, rendered at
- * synth into its environment (ROUTES_ENV, lambdas/shared/route-table.ts)
+ * synth into its environment (ROUTES_ENV, lambdas/contract/route-table.ts)
  * lazily, so routes added after the construct are covered exactly like its
  * own. Every function that serves a protected route gets the part of the
  * table it serves and MFA_REQUIRED_ROLES, so `protectedHandler`
@@ -21,11 +21,11 @@ import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Function as LambdaFunction, type CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
 import { isAbsolute, resolve } from 'node:path';
-import { encodeRouteTable, HTTP_METHODS, LAMBDA_ENVIRONMENT_MAX_BYTES, ROUTES_ENV, type TableRoute } from '../lambdas/shared/route-table';
-import { encodeRoleConfig, ROLES_ENV, type RoleConfig } from '../lambdas/shared/roles';
-import { accessOf, isDemoRoute, ROUTES, type Access, type HttpMethod, type Route } from '../lambdas/shared/routes';
+import { encodeRouteTable, HTTP_METHODS, LAMBDA_ENVIRONMENT_MAX_BYTES, ROUTES_ENV, type TableRoute } from '../lambdas/contract/route-table';
+import { encodeRoleConfig, ROLES_ENV, type RoleConfig } from '../lambdas/contract/roles';
+import { accessOf, isDemoRoute, ROUTES, type Access, type HttpMethod, type Route } from '../lambdas/contract/routes';
 import { configFromApp, type WristbandConfig, type WristbandConfigProps } from './config';
-import { MFA_REQUIRED_ROLES } from '../lambdas/shared/settings';
+import { MFA_REQUIRED_ROLES } from '../lambdas/contract/settings';
 import { SigningKeys } from './constructs/signing-keys';
 import { WristbandApi } from './constructs/wristband-api';
 import { removalPolicyOf, settingsEnvironment, type WristbandFunction } from './constructs/wristband-function';

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import type { IConstruct } from 'constructs';
 import { settingsEnvironment } from '../lib/constructs/wristband-function';
 import { Wristband } from '../lib/wristband';
-import { encodeRouteTable, ROUTES_ENV } from '../lambdas/shared/route-table';
-import type { Route } from '../lambdas/shared/routes';
+import { encodeRouteTable, ROUTES_ENV } from '../lambdas/contract/route-table';
+import type { Route } from '../lambdas/contract/routes';
 import { requireCdkJson, type CdkJson } from './cdk-json';
 
 /** A route the local gateway serves, with the file its handler is in (none: an app function wristband did not build). */

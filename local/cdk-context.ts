@@ -4,9 +4,9 @@
  * the environment variables the functions read when deployed. A variable
  * set in the environment still wins, as it does for a one-off local run.
  */
-import { ConfigError } from '../lambdas/shared/config';
+import { ConfigError } from '../lambdas/contract/config';
 import { readCdkJson, type CdkJson } from './cdk-json';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../lambdas/shared/settings';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../lambdas/contract/settings';
 
 /** Every setting the local stack reads from the environment that the deployed stack reads from context. */
 export const CONTEXT_SETTINGS: readonly { readonly key: string; readonly env: string }[] = [

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../lambdas/shared/config';
+import { ConfigError } from '../lambdas/contract/config';
 
 /** cdk.json as the local tools use it: the `app` command and the `context` (`{}` when it has none). */
 export interface CdkJson {

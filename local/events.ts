@@ -6,7 +6,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import type { FunctionName, Route } from '../lambdas/shared/routes';
+import type { FunctionName, Route } from '../lambdas/contract/routes';
 import { acceptAuthorizerResult } from './authorizer-result';
 
 /** Where an API stage lives: the parts of its execute-api ARNs and of its requests' context. */

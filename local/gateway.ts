@@ -22,11 +22,11 @@ import type {
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import { BEARER_HEADER_PATTERN } from '../lambdas/authorizer/bearer';
-import { errorBody } from '../lambdas/shared/errors';
-import { gatewayResponse, type GatewayResponseType } from '../lambdas/shared/gateway-responses';
-import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/shared/http';
-import { matchPath, ROUTES, type FunctionName, type Route } from '../lambdas/shared/routes';
+import { BEARER_HEADER_PATTERN } from '../lambdas/contract/bearer';
+import { errorBody } from '../lambdas/contract/errors';
+import { gatewayResponse, type GatewayResponseType } from '../lambdas/contract/gateway-responses';
+import { CORS_HEADERS, rateLimitedHeaders } from '../lambdas/edge/http';
+import { matchPath, ROUTES, type FunctionName, type Route } from '../lambdas/contract/routes';
 import { acceptAuthorizerResult } from './authorizer-result';
 import { lambdaContext, LOCAL_API_STAGE, methodArnOf, proxyEvent, tokenAuthorizerEvent, type ApiStage, type HandlerAuthorizerContext } from './events';
 import { BARE_ANSWERS, headerValueBytes, MAX_HEADER_VALUE_BYTES, MAX_LAMBDA_PAYLOAD_BYTES, MAX_REQUEST_BODY_BYTES, payloadBytes, type BareAnswer } from './aws-limits';
@@ -266,7 +266,7 @@ export class LocalGateway {
       headers,
       query: [...url.searchParams],
       // As API Gateway without binary media types: the body as UTF-8 text, bytes that are not UTF-8 replaced by U+FFFD
-      // (which the handlers refuse; see parseJsonBody in lambdas/shared/http.ts).
+      // (which the handlers refuse; see parseJsonBody in lambdas/edge/http.ts).
       body: body.length > 0 ? body.toString('utf8') : null,
       requestId,
       requestTimeEpoch: this.now(),

@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { errorBody } from '../lambdas/shared/errors';
+import { errorBody } from '../lambdas/contract/errors';
 
 export const LOCAL_MAILBOX_PATH = '/_local/outbox';
 /** The newest mails the mailbox lists: enough for a demo, and a bounded answer whatever the outbox holds. */

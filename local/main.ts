@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../lambdas/shared/config';
+import { ConfigError } from '../lambdas/contract/config';
 import { localAppFromCdkJson } from './app';
 import { PACKAGE_ROOT } from '../lib/package-root';
 import { applyCdkContext } from './cdk-context';

@@ -8,8 +8,8 @@
  * Off unless AUTH_RATE_LIMIT is set: the tests, `npm run timing` and the
  * benchmarks log in many times from one address.
  */
-import { abuseLimitedRoutes, type Route } from '../lambdas/shared/routes';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, authRateLimitProblems } from '../lambdas/shared/settings';
+import { abuseLimitedRoutes, type Route } from '../lambdas/contract/routes';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, authRateLimitProblems } from '../lambdas/contract/settings';
 
 export interface RateLimitOptions {
   readonly limit: number;

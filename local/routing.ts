@@ -10,7 +10,7 @@
  *   `/api/users`, `/api/users/{id}`), because the RestApi sets
  *   `defaultCorsPreflightOptions` (lib/constructs/wristband-api.ts).
  */
-import { matchPath, ROUTES } from '../lambdas/shared/routes';
+import { matchPath, ROUTES } from '../lambdas/contract/routes';
 
 /** The path the resource tree is matched with: the request path without one trailing slash. */
 export function routingPath(path: string): string {

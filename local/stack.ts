@@ -11,7 +11,7 @@
  * - IAM: each handler's DynamoDB calls are checked against the item types
  *   its function is granted when deployed (local/table-grants.ts).
  */
-import { roleConfig, type RoleConfig } from '../lambdas/shared/roles';
+import { roleConfig, type RoleConfig } from '../lambdas/contract/roles';
 import dynalite from 'dynalite';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,10 +20,10 @@ import { join, resolve } from 'node:path';
 import { PasswordHasher } from '../lambdas/domain/passwords';
 import { Users } from '../lambdas/domain/users';
 import { ensureLocalKeys } from '../lambdas/keys/local-keys';
-import { passwordConfig, readSettings } from '../lambdas/shared/config';
-import { createDb, type Db } from '../lambdas/shared/dynamo';
-import { ROUTES } from '../lambdas/shared/routes';
-import { MAIL_SETTINGS, WIRING_ENV } from '../lambdas/shared/settings';
+import { passwordConfig, readSettings } from '../lambdas/contract/config';
+import { createDb, type Db } from '../lambdas/edge/dynamo';
+import { ROUTES } from '../lambdas/contract/routes';
+import { MAIL_SETTINGS, WIRING_ENV } from '../lambdas/contract/settings';
 import { checkDatabase, LOCAL_STACK_PID_FILE } from './data-dir';
 import { ensureTable } from './table';
 import { asFunction, enforceTableGrants, type TableAccessLog } from './table-grants';
@@ -33,7 +33,7 @@ import { withDemoPage } from './static';
 import { withLocalMailbox } from './mailbox';
 import type { LocalApp, LocalRoute } from './app';
 import { FUNCTION_SPECS } from '../lib/function-specs';
-import type { FunctionName } from '../lambdas/shared/routes';
+import type { FunctionName } from '../lambdas/contract/routes';
 
 export const DEMO_ACCOUNTS = [
   { email: 'alice@example.com', password: 'alice-local-pass', role: 'user', name: 'Alice' },

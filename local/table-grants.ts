@@ -12,9 +12,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { FUNCTION_SPECS } from '../lib/function-specs';
 import { statementsAllow, tableRequestsOf, tableStatements, type TableRequest, type TableStatement } from '../lib/table-grants';
-import type { Db } from '../lambdas/shared/dynamo';
-import type { FunctionName } from '../lambdas/shared/routes';
-import { TABLE } from '../lambdas/shared/table-schema';
+import type { Db } from '../lambdas/edge/dynamo';
+import type { FunctionName } from '../lambdas/contract/routes';
+import { TABLE } from '../lambdas/contract/table-schema';
 
 /** The ARN the local table would have: the statements and the requests are both written with it. */
 export function localTableArn(tableName: string): string {

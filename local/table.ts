@@ -4,8 +4,8 @@
  * for a table still CREATING, which a busy machine can take a moment past.
  */
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import type { Db } from '../lambdas/shared/dynamo';
-import { createTableInput } from '../lambdas/shared/table-schema';
+import type { Db } from '../lambdas/edge/dynamo';
+import { createTableInput } from '../lambdas/contract/table-schema';
 
 export async function ensureTable(db: Db, timeoutMs = 10_000): Promise<void> {
   try {

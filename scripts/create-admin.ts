@@ -11,7 +11,7 @@
  *
  * `--local` instead targets the running local stack (DATA_DIR, default .data).
  */
-import { roleConfig } from '../lambdas/shared/roles';
+import { roleConfig } from '../lambdas/contract/roles';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,9 +19,9 @@ import { resolveConfig } from '../lib/config';
 import { PasswordHasher } from '../lambdas/domain/passwords';
 import { Registration } from '../lambdas/domain/registration';
 import { Users, type User } from '../lambdas/domain/users';
-import { readSettings } from '../lambdas/shared/config';
-import { createDb } from '../lambdas/shared/dynamo';
-import { WristbandError } from '../lambdas/shared/errors';
+import { readSettings } from '../lambdas/contract/config';
+import { createDb } from '../lambdas/edge/dynamo';
+import { WristbandError } from '../lambdas/contract/errors';
 import { requireCdkJson } from '../local/cdk-json';
 import { readLocalStack } from './invoke/environment';
 

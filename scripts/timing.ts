@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SETTINGS } from '../lambdas/shared/settings';
+import { SETTINGS } from '../lambdas/contract/settings';
 
 const TRIES = Number(process.env.TIMING_TRIES ?? 50);
 const WARM_UP = 5;

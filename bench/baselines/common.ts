@@ -6,11 +6,11 @@
  */
 import { request } from 'node:http';
 import type { AccessClaims } from '../../lambdas/tokens/access-token-verifier';
-import { isRole } from '../../lambdas/shared/roles';
+import { isRole } from '../../lambdas/contract/roles';
 
-export { bearerToken } from '../../lambdas/authorizer/bearer';
+export { bearerToken } from '../../lambdas/contract/bearer';
 export { policyFor } from '../../lambdas/authorizer/policy';
-export { tokenConfig } from '../../lambdas/shared/config';
+export { tokenConfig } from '../../lambdas/contract/config';
 
 /** The stand-in's JWKS (bench/key-server.ts). */
 export function jwksUrl(): string {

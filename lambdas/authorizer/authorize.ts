@@ -7,11 +7,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import type { PublicKeySource } from '../keys/key-store';
 import { PublicKeyRing, type PublicKeyRingOptions } from '../keys/public-key-ring';
-import type { TokenConfig } from '../shared/config';
-import { authorizerDecision, authorizerOutcome } from '../shared/authorizer-metrics';
-import { InvalidTokenError } from '../shared/errors';
+import type { TokenConfig } from '../contract/config';
+import { authorizerDecision, authorizerOutcome } from './metrics';
+import { InvalidTokenError } from '../contract/errors';
 import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
-import { bearerToken } from './bearer';
+import { bearerToken } from '../contract/bearer';
 import { AuthorizerLog } from './log';
 import { policyFor, routeRefusal, signedInWithOtp } from './policy';
 import { VerifiedTokenCache } from './verified-token-cache';

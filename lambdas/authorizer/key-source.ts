@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AwsJsonClient } from '../keys/aws-client';
 import { parsePublicKeyDocument } from '../keys/key-set';
 import { AwsKeyStore, KeySourceError, LOCAL_KEY_FILES, type PublicKeySource } from '../keys/key-store';
-import type { KeySourceConfig } from '../shared/config';
+import type { KeySourceConfig } from '../contract/config';
 
 /** The public half only, whatever the configuration holds: the authorizer is never handed the signing key. */
 export function authorizerKeySource(config: KeySourceConfig): PublicKeySource {

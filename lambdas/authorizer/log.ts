@@ -10,7 +10,7 @@
  * every cold start (docs/performance.md), paid on the path that answers
  * almost every request with an Allow and logs nothing.
  */
-import { STDERR, STDOUT, writeText } from '../shared/write-line';
+import { STDERR, STDOUT, writeText } from '../telemetry/write-line';
 
 /** Powertools' numeric levels. */
 const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 } as const;

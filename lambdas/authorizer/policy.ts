@@ -6,9 +6,9 @@
  * implicit deny gives 403 for the rest).
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { encodeAuthorizerContext } from '../shared/authorizer-context';
-import { routeTable, type TableRoute } from '../shared/route-table';
-import { mayCall, needsSecondFactor, routeArnSuffix, type Role } from '../shared/routes';
+import { encodeAuthorizerContext } from '../contract/authorizer-context';
+import { routeTable, type TableRoute } from '../contract/route-table';
+import { mayCall, needsSecondFactor, routeArnSuffix, type Role } from '../contract/routes';
 import type { AccessClaims } from '../tokens/access-token-verifier';
 
 /** Why a route is closed to a caller (for logs; the caller gets one 403 either way). */
@@ -101,7 +101,7 @@ export function policyFor(claims: AccessClaims, methodArn: string, mfaRequiredRo
       // A copy: the result is the caller's to keep or change, the memoized list is not.
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resourcesFor(claims.role, signedInWithOtp(claims.amr), mfaRequiredRoles, apiStageArn(methodArn)).slice() }],
     },
-    // Strings only (lambdas/shared/authorizer-context.ts): API Gateway refuses objects and arrays, and stringifies the rest.
+    // Strings only (lambdas/contract/authorizer-context.ts): API Gateway refuses objects and arrays, and stringifies the rest.
     context: encodeAuthorizerContext(claims),
   };
 }

@@ -12,8 +12,8 @@
  * New admin routes that act on other accounts call this too: it is the one
  * place the rule lives (docs/security.md, "Admin routes re-read the caller").
  */
-import { ForbiddenError, InvalidTokenError } from '../shared/errors';
-import { mayManageUsers, type Role } from '../shared/roles';
+import { ForbiddenError, InvalidTokenError } from '../contract/errors';
+import { mayManageUsers, type Role } from '../contract/roles';
 import type { Users } from './users';
 
 export class AdminAccess {

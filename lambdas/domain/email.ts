@@ -1,4 +1,4 @@
-import { LIMITS } from '../shared/settings';
+import { LIMITS } from '../contract/settings';
 
 /**
  * An address that looks deliverable: one `@`, a local part of at most 64

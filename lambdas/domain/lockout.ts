@@ -18,12 +18,12 @@
  * counting until it lapses.
  */
 import { GetItemCommand, UpdateItemCommand, type UpdateItemCommandInput, type UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { LockoutConfig } from '../shared/config';
-import { getN, isConditionalCheckFailure, ITEM_ABSENT, keyOf, N, names, type Db, type Item } from '../shared/dynamo';
-import { ServiceUnavailableError, TooManyAttemptsError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
-import { keys, TABLE } from '../shared/table-schema';
+import type { LockoutConfig } from '../contract/config';
+import { getN, isConditionalCheckFailure, ITEM_ABSENT, keyOf, N, names, type Db, type Item } from '../edge/dynamo';
+import { ServiceUnavailableError, TooManyAttemptsError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
+import { keys, TABLE } from '../contract/table-schema';
 
 /** What a lock item says at one moment. */
 export interface LockState {

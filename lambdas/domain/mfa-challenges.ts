@@ -17,9 +17,9 @@
  */
 import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../shared/dynamo';
-import { TOTP } from '../shared/settings';
-import { keys, TABLE } from '../shared/table-schema';
+import { getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, putNew, S, type Db } from '../edge/dynamo';
+import { TOTP } from '../contract/settings';
+import { keys, TABLE } from '../contract/table-schema';
 import type { Account } from './users';
 
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;

@@ -13,11 +13,11 @@
  * are stored as keyed hashes and removed, conditionally, when used.
  */
 import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, S, type Db, type Item } from '../shared/dynamo';
-import { ForbiddenError, InvalidCodeError, InvalidTokenError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { TOTP } from '../shared/settings';
-import { keys } from '../shared/table-schema';
+import { batchGetConsistent, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, S, type Db, type Item } from '../edge/dynamo';
+import { ForbiddenError, InvalidCodeError, InvalidTokenError, NotFoundError, ServiceUnavailableError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { TOTP } from '../contract/settings';
+import { keys } from '../contract/table-schema';
 import type { TotpKeySource } from '../keys/totp-key';
 import type { Lockout } from './lockout';
 import { sameFingerprint, type MfaChallenges } from './mfa-challenges';

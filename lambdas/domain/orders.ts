@@ -5,9 +5,9 @@
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { getS, keyOf, names, putNew, S, type Db, type Item } from '../shared/dynamo';
-import { NotFoundError, ValidationError } from '../shared/errors';
-import { keys, TABLE } from '../shared/table-schema';
+import { getS, keyOf, names, putNew, S, type Db, type Item } from '../edge/dynamo';
+import { NotFoundError, ValidationError } from '../contract/errors';
+import { keys, TABLE } from '../contract/table-schema';
 import { decodeCursor, encodeCursor, type Users } from './users';
 
 export interface OrderItem {

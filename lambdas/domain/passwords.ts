@@ -4,8 +4,8 @@
  */
 import bcrypt from 'bcryptjs';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import type { PasswordConfig } from '../shared/config';
-import { LIMITS } from '../shared/settings';
+import type { PasswordConfig } from '../contract/config';
+import { LIMITS } from '../contract/settings';
 
 let commonPasswords: Set<string> | undefined;
 

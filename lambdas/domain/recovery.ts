@@ -19,13 +19,13 @@
  */
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { createHash, randomBytes } from 'node:crypto';
-import type { MailConfig, PasswordConfig } from '../shared/config';
-import { getN, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, N, names, S, type Db } from '../shared/dynamo';
-import { InvalidTokenError, ValidationError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
-import { LIMITS, LINK_PARAMETERS } from '../shared/settings';
-import { keys, TABLE } from '../shared/table-schema';
+import type { MailConfig, PasswordConfig } from '../contract/config';
+import { getN, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, N, names, S, type Db } from '../edge/dynamo';
+import { InvalidTokenError, ValidationError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
+import { LIMITS, LINK_PARAMETERS } from '../contract/settings';
+import { keys, TABLE } from '../contract/table-schema';
 import type { Mailer } from '../mail/mailer';
 import { MAIL_TEMPLATES, renderMail } from '../mail/templates';
 import { normalizeEmail } from './email';
@@ -35,7 +35,7 @@ import type { Account, Users } from './users';
 
 const MAIL_TOKEN = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((LIMITS.mailTokenBytes * 4) / 3)}}$`);
 
-export { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../shared/recovery-answers';
+export { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../contract/recovery-answers';
 export { LINK_PARAMETERS };
 
 export type RecoveryConfig = Pick<

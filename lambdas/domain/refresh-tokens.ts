@@ -21,13 +21,13 @@
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { RefreshTokenConfig } from '../shared/config';
-import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, partitionPages, putNew, S, type Db } from '../shared/dynamo';
-import { InvalidTokenError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
-import { LIMITS } from '../shared/settings';
-import { keys, TABLE } from '../shared/table-schema';
+import type { RefreshTokenConfig } from '../contract/config';
+import { batchGetConsistent, batchWrite, getN, getS, isConditionalCheckFailure, ITEM_PRESENT, keyOf, N, names, partitionPages, putNew, S, type Db } from '../edge/dynamo';
+import { InvalidTokenError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
+import { LIMITS } from '../contract/settings';
+import { keys, TABLE } from '../contract/table-schema';
 import { accountFromItem, type Account } from './users';
 import type { AuthMethod } from '../tokens/access-token-verifier';
 

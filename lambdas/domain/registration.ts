@@ -3,10 +3,10 @@
  * hash, then the store. Self-registration and the create-admin script both
  * come through here, so an admin password obeys the same policy.
  */
-import type { PasswordConfig } from '../shared/config';
-import { EmailTakenError, ValidationError, type FieldProblem } from '../shared/errors';
-import { roleConfig, type Role } from '../shared/roles';
-import { LIMITS } from '../shared/settings';
+import type { PasswordConfig } from '../contract/config';
+import { EmailTakenError, ValidationError, type FieldProblem } from '../contract/errors';
+import { roleConfig, type Role } from '../contract/roles';
+import { LIMITS } from '../contract/settings';
 import { normalizeEmail } from './email';
 import { passwordProblem, type PasswordHasher } from './passwords';
 import type { User, Users } from './users';

@@ -5,10 +5,10 @@
  * access tokens already issued stay valid until their `exp` (stateless by
  * design, 15 minutes by default).
  */
-import type { PasswordConfig } from '../shared/config';
-import { InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
+import type { PasswordConfig } from '../contract/config';
+import { InvalidCredentialsError, NotFoundError, ValidationError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
 import type { Lockout } from './lockout';
 import { passwordProblem, type PasswordHasher } from './passwords';
 import type { RefreshTokens, SessionInfo } from './refresh-tokens';

@@ -2,12 +2,12 @@
  * Sessions: what login and refresh hand out (an access token and a refresh
  * token), and the login check itself.
  */
-import { batchGetConsistent, type Db } from '../shared/dynamo';
-import { EmailNotVerifiedError, InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../shared/errors';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
-import { LIMITS, type EmailVerificationMode } from '../shared/settings';
-import { keys } from '../shared/table-schema';
+import { batchGetConsistent, type Db } from '../edge/dynamo';
+import { EmailNotVerifiedError, InvalidCredentialsError, TooManyAttemptsError, ValidationError } from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
+import { LIMITS, type EmailVerificationMode } from '../contract/settings';
+import { keys } from '../contract/table-schema';
 import type { AccessTokenIssuer, AuthMethod } from '../tokens/access-tokens';
 import { MfaChallenges } from './mfa-challenges';
 import { normalizeEmail } from './email';

@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret, TOTP as Totp } from 'otpauth';
-import { TOTP } from '../shared/settings';
+import { TOTP } from '../contract/settings';
 
 const ALGORITHM = 'SHA1';
 const CODE = new RegExp(`^\\d{${TOTP.digits}}$`);

@@ -12,10 +12,10 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, partitionPages, putNew, S, type Db, type Item } from '../shared/dynamo';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../shared/errors';
-import { isRole, type Role } from '../shared/roles';
-import { keys, TABLE } from '../shared/table-schema';
+import { batchWrite, getS, isConditionalCheckFailure, ITEM_ABSENT, ITEM_PRESENT, keyOf, names, partitionPages, putNew, S, type Db, type Item } from '../edge/dynamo';
+import { EmailTakenError, InvalidCredentialsError, NotFoundError, ValidationError } from '../contract/errors';
+import { isRole, type Role } from '../contract/roles';
+import { keys, TABLE } from '../contract/table-schema';
 
 export interface User {
   readonly id: string;

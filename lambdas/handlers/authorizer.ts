@@ -14,7 +14,7 @@
  */
 import { createAuthorizer } from '../authorizer/authorize';
 import { authorizerKeySource } from '../authorizer/key-source';
-import { keySourceConfig, tokenConfig } from '../shared/config';
+import { keySourceConfig, tokenConfig } from '../contract/config';
 
 const authorizer = createAuthorizer(authorizerKeySource(keySourceConfig()), tokenConfig());
 // Start reading the keys during init, so the read overlaps the rest of the cold start; a failure here is retried per request.

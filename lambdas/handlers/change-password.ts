@@ -4,10 +4,10 @@ import { RefreshTokens } from '../domain/refresh-tokens';
 import { PasswordChange } from '../domain/session-controls';
 import { describeClient } from '../domain/sessions';
 import { Users } from '../domain/users';
-import { passwordConfig, refreshTokenConfig } from '../shared/config';
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { passwordConfig, refreshTokenConfig } from '../contract/config';
+import { callerOf, httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const db = dbFromEnv();
 const hasher = new PasswordHasher(passwordConfig().bcryptCost);

@@ -2,8 +2,8 @@ import { dbFromEnv } from '../wiring/from-env';
 import { Orders } from '../domain/orders';
 import { Users } from '../domain/users';
 import { jsonResponse, protectedHandler, requestOf } from '../protect';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const db = dbFromEnv();
 const orders = new Orders(db, new Users(db));

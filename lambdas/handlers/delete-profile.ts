@@ -2,10 +2,10 @@ import { dbFromEnv, passwordCheckFromEnv } from '../wiring/from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { AccountDeletion } from '../domain/session-controls';
 import { Users } from '../domain/users';
-import { passwordConfig } from '../shared/config';
-import { callerOf, httpHandler, noContent } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { passwordConfig } from '../contract/config';
+import { callerOf, httpHandler, noContent } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const hasher = new PasswordHasher(passwordConfig().bcryptCost);
 const deletion = new AccountDeletion(new Users(dbFromEnv()), passwordCheckFromEnv(hasher));

@@ -1,7 +1,7 @@
 import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
-import { adminOf, httpHandler, noContent } from '../shared/http';
+import { adminOf, httpHandler, noContent } from '../edge/http';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);

@@ -1,8 +1,8 @@
 import { passwordRecoveryFromEnv } from '../wiring/recovery-from-env';
 import { FORGOT_PASSWORD_ANSWER } from '../domain/recovery';
-import { httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const recovery = passwordRecoveryFromEnv();
 const body = REQUEST_BODIES['forgot-password'];

@@ -1,7 +1,7 @@
 import { JwksPublisher } from '../keys/published-jwks';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
-import { keySourceConfig } from '../shared/config';
-import { httpHandler, jsonResponse } from '../shared/http';
+import { keySourceConfig } from '../contract/config';
+import { httpHandler, jsonResponse } from '../edge/http';
 
 const publisher = new JwksPublisher(createTracedKeyStore(keySourceConfig()));
 

@@ -2,7 +2,7 @@ import { dbFromEnv } from '../wiring/from-env';
 import { Orders } from '../domain/orders';
 import { Users } from '../domain/users';
 import { protectedHandler, requestOf } from '../protect';
-import { parsePageQuery } from '../shared/validation';
+import { parsePageQuery } from '../contract/validation';
 
 const db = dbFromEnv();
 const orders = new Orders(db, new Users(db));

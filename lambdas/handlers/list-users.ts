@@ -1,8 +1,8 @@
 import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
-import { adminOf, httpHandler, jsonResponse } from '../shared/http';
-import { parsePageQuery } from '../shared/validation';
+import { adminOf, httpHandler, jsonResponse } from '../edge/http';
+import { parsePageQuery } from '../contract/validation';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);

@@ -1,10 +1,10 @@
 import { dbFromEnv, mfaFromEnv, sessionsFromEnv } from '../wiring/from-env';
 import { MfaChallenges } from '../domain/mfa-challenges';
 import { describeClient } from '../domain/sessions';
-import { ValidationError } from '../shared/errors';
-import { httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { ValidationError } from '../contract/errors';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const challenges = new MfaChallenges(dbFromEnv());
 const mfa = mfaFromEnv();

@@ -3,10 +3,10 @@ import { Lockout } from '../domain/lockout';
 import { PasswordHasher } from '../domain/passwords';
 import { MfaChallenges } from '../domain/mfa-challenges';
 import { describeClient, Login } from '../domain/sessions';
-import { lockoutConfig, mailConfig, passwordConfig } from '../shared/config';
-import { httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { lockoutConfig, mailConfig, passwordConfig } from '../contract/config';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const db = dbFromEnv();
 const login = new Login(

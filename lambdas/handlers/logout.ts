@@ -1,9 +1,9 @@
 import { dbFromEnv } from '../wiring/from-env';
 import { RefreshTokens } from '../domain/refresh-tokens';
-import { refreshTokenConfig } from '../shared/config';
-import { httpHandler, noContent } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { refreshTokenConfig } from '../contract/config';
+import { httpHandler, noContent } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const refreshTokens = new RefreshTokens(dbFromEnv(), refreshTokenConfig());
 const body = REQUEST_BODIES.logout;

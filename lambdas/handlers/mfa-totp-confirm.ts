@@ -1,7 +1,7 @@
 import { mfaFromEnv } from '../wiring/from-env';
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { callerOf, httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const mfa = mfaFromEnv();
 const body = REQUEST_BODIES['mfa-totp-confirm'];

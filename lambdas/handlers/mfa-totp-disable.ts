@@ -1,10 +1,10 @@
 import { mfaFromEnv, passwordCheckFromEnv } from '../wiring/from-env';
 import { PasswordHasher } from '../domain/passwords';
-import { passwordConfig } from '../shared/config';
-import { ValidationError } from '../shared/errors';
-import { callerOf, httpHandler, noContent } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { passwordConfig } from '../contract/config';
+import { ValidationError } from '../contract/errors';
+import { callerOf, httpHandler, noContent } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const mfa = mfaFromEnv();
 const check = passwordCheckFromEnv(new PasswordHasher(passwordConfig().bcryptCost));

@@ -1,5 +1,5 @@
 import { mfaFromEnv } from '../wiring/from-env';
-import { callerOf, httpHandler, jsonResponse } from '../shared/http';
+import { callerOf, httpHandler, jsonResponse } from '../edge/http';
 
 const mfa = mfaFromEnv();
 

@@ -1,5 +1,5 @@
-import { httpHandler, jsonResponse } from '../shared/http';
-import { openApiDocument } from '../shared/openapi';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { openApiDocument } from '../contract/openapi';
 
 const document = openApiDocument();
 

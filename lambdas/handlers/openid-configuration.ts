@@ -1,5 +1,5 @@
-import { tokenConfig } from '../shared/config';
-import { httpHandler, jsonResponse } from '../shared/http';
+import { tokenConfig } from '../contract/config';
+import { httpHandler, jsonResponse } from '../edge/http';
 import { apiBaseUrl, openIdConfiguration } from '../tokens/discovery';
 
 const { issuer } = tokenConfig();

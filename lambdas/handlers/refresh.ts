@@ -1,7 +1,7 @@
 import { sessionsFromEnv } from '../wiring/from-env';
-import { httpHandler, jsonResponse } from '../shared/http';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const sessions = sessionsFromEnv();
 const body = REQUEST_BODIES.refresh;

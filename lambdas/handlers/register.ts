@@ -3,11 +3,11 @@ import { emailVerificationFromEnv } from '../wiring/recovery-from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { Registration } from '../domain/registration';
 import { Users } from '../domain/users';
-import { passwordConfig } from '../shared/config';
-import { httpHandler, jsonResponse } from '../shared/http';
-import { countMetric } from '../shared/metrics';
-import { REQUEST_BODIES } from '../shared/request-bodies';
-import { parseBody } from '../shared/validation';
+import { passwordConfig } from '../contract/config';
+import { httpHandler, jsonResponse } from '../edge/http';
+import { countMetric } from '../telemetry/metrics';
+import { REQUEST_BODIES } from '../contract/request-bodies';
+import { parseBody } from '../contract/validation';
 
 const passwords = passwordConfig();
 const registration = new Registration(new Users(dbFromEnv()), new PasswordHasher(passwords.bcryptCost), passwords);

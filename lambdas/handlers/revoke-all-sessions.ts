@@ -1,5 +1,5 @@
 import { sessionControlsFromEnv } from '../wiring/from-env';
-import { callerOf, httpHandler, noContent } from '../shared/http';
+import { callerOf, httpHandler, noContent } from '../edge/http';
 
 const controls = sessionControlsFromEnv();
 

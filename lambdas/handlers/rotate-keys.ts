@@ -6,10 +6,10 @@
 import { retiredKeyLifetimeSeconds } from '../keys/key-set';
 import { awsRotationBackend, rotate, RotationError, type RotationEvent } from '../keys/rotation';
 import { TracedAwsJsonClient } from '../keys/traced-aws-client';
-import { ConfigError, keySourceConfig, tokenConfig } from '../shared/config';
-import { logger } from '../shared/logger';
-import { countMetric } from '../shared/metrics';
-import { tracedHandler } from '../shared/tracing';
+import { ConfigError, keySourceConfig, tokenConfig } from '../contract/config';
+import { logger } from '../telemetry/logger';
+import { countMetric } from '../telemetry/metrics';
+import { tracedHandler } from '../telemetry/tracing';
 
 const keys = keySourceConfig();
 if (keys.kind !== 'aws' || !keys.signingKeySecretId) throw new ConfigError('rotation needs SIGNING_KEY_SECRET_ID and PUBLIC_KEYS_PARAMETER');

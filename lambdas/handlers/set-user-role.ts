@@ -1,9 +1,9 @@
 import { AdminAccess } from '../domain/admin-access';
 import { dbFromEnv } from '../wiring/from-env';
 import { Users } from '../domain/users';
-import { adminOf, httpHandler, jsonResponse } from '../shared/http';
-import { roleConfig } from '../shared/roles';
-import { oneOf, parseBody } from '../shared/validation';
+import { adminOf, httpHandler, jsonResponse } from '../edge/http';
+import { roleConfig } from '../contract/roles';
+import { oneOf, parseBody } from '../contract/validation';
 
 const users = new Users(dbFromEnv());
 const admins = new AdminAccess(users);

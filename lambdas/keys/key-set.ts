@@ -12,7 +12,7 @@
  * that is not ES256/P-256, is refused rather than used.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { KEY_TIMELINE_MARGIN_SECONDS } from '../shared/settings';
+import { KEY_TIMELINE_MARGIN_SECONDS } from '../contract/settings';
 
 export const SIGNING_ALGORITHM = 'ES256';
 

@@ -10,9 +10,9 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeySourceConfig } from '../shared/config';
-import { ServiceUnavailableError } from '../shared/errors';
-import { KEY_PUBLISH_LEAD_SECONDS } from '../shared/settings';
+import type { KeySourceConfig } from '../contract/config';
+import { ServiceUnavailableError } from '../contract/errors';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../contract/settings';
 import { AwsJsonClient, AwsServiceError } from './aws-client';
 import {
   KeyFormatError,

@@ -6,7 +6,7 @@
  * no keys at all, verification fails closed with KeySourceError.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { PUBLIC_KEYS_MAX_AGE_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../shared/settings';
+import { PUBLIC_KEYS_MAX_AGE_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../contract/settings';
 import { KeySourceError, type PublicKeySource } from './key-store';
 import type { PublicJwk, PublicKeyDocument } from './key-set';
 

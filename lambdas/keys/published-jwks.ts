@@ -5,7 +5,7 @@
  * JWKS_MAX_AGE_SECONDS. Together they bound how old a key set a verifier
  * outside the stack can hold, which is what KEY_PUBLISH_LEAD_SECONDS covers.
  */
-import { JWKS_HANDLER_CACHE_SECONDS, JWKS_MAX_AGE_SECONDS } from '../shared/settings';
+import { JWKS_HANDLER_CACHE_SECONDS, JWKS_MAX_AGE_SECONDS } from '../contract/settings';
 import { toJwks, type PublicJwk, type PublicKeyDocument } from './key-set';
 import type { PublicKeySource } from './key-store';
 

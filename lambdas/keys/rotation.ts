@@ -30,7 +30,7 @@ import {
 } from './key-set';
 import { AwsServiceError, type AwsJsonClient } from './aws-client';
 import { AwsKeyStore } from './key-store';
-import { KEY_PUBLISH_LEAD_SECONDS } from '../shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../contract/settings';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 

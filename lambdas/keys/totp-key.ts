@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WIRING_ENV } from '../shared/settings';
+import { WIRING_ENV } from '../contract/settings';
 import { KeySourceError } from './key-store';
 import { AwsJsonClient } from './aws-client';
 

@@ -4,8 +4,8 @@
  * (login, refresh, jwks, rotate-keys). The authorizer keeps the plain
  * client: the tracer would more than double its bundle.
  */
-import type { KeySourceConfig } from '../shared/config';
-import { awsSubsegment } from '../shared/tracing';
+import type { KeySourceConfig } from '../contract/config';
+import { awsSubsegment } from '../telemetry/tracing';
 import { AwsJsonClient, type AwsJsonClientOptions, type AwsService } from './aws-client';
 import { createKeyStore, type PublicKeySource, type SigningKeySource } from './key-store';
 

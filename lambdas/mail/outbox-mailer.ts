@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { logger } from '../shared/logger';
+import { logger } from '../telemetry/logger';
 import type { Mail, Mailer } from './mailer';
 
 /** RFC 2047 encoded-word for a header value that is not plain ASCII. */

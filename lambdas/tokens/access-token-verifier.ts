@@ -10,10 +10,10 @@
  */
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { SIGNING_ALGORITHM } from '../keys/key-set';
-import type { TokenConfig } from '../shared/config';
-import { InvalidTokenError } from '../shared/errors';
-import { isRole, type Role } from '../shared/roles';
-import { LIMITS } from '../shared/settings';
+import type { TokenConfig } from '../contract/config';
+import { InvalidTokenError } from '../contract/errors';
+import { isRole, type Role } from '../contract/roles';
+import { LIMITS } from '../contract/settings';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 /** RFC 9068 allows the full media type too; compared case-insensitively, as media types are. */

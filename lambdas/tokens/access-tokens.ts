@@ -9,8 +9,8 @@
  */
 import { importJWK, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../shared/routes';
-import type { TokenConfig } from '../shared/config';
+import type { Role } from '../contract/routes';
+import type { TokenConfig } from '../contract/config';
 import { SIGNING_ALGORITHM, type SigningKeyRecord } from '../keys/key-set';
 import type { SigningKeySource } from '../keys/key-store';
 import { ACCESS_TOKEN_TYPE, lowSSignature, type AuthMethod } from './access-token-verifier';

@@ -3,9 +3,9 @@
  * start. Each factory pulls in only what it needs, so a handler's bundle
  * holds only the code it runs.
  */
-import { keySourceConfig, lockoutConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../shared/config';
-import { createDb, type Db } from '../shared/dynamo';
-import { traceDynamoDb } from '../shared/tracing';
+import { keySourceConfig, lockoutConfig, refreshTokenConfig, tableConfig, tokenConfig } from '../contract/config';
+import { createDb, type Db } from '../edge/dynamo';
+import { traceDynamoDb } from '../telemetry/tracing';
 import { createTracedKeyStore } from '../keys/traced-aws-client';
 import { AccessTokenIssuer } from '../tokens/access-tokens';
 import { RefreshTokens } from '../domain/refresh-tokens';

@@ -4,7 +4,7 @@
  * none otherwise (the stack was deployed without a sender: the flows answer
  * as usual and log that no mail went out).
  */
-import type { MailConfig } from '../shared/config';
+import type { MailConfig } from '../contract/config';
 import type { Mailer } from '../mail/mailer';
 import { OutboxMailer } from '../mail/outbox-mailer';
 import { SesMailer } from '../mail/ses-mailer';

@@ -4,7 +4,7 @@
  * mailer and the SES client.
  */
 import { mailerFromConfig } from './mail-from-env';
-import { mailConfig, passwordConfig, refreshTokenConfig } from '../shared/config';
+import { mailConfig, passwordConfig, refreshTokenConfig } from '../contract/config';
 import { dbFromEnv } from './from-env';
 import { PasswordHasher } from '../domain/passwords';
 import { EmailVerification, MailQuota, PasswordRecovery } from '../domain/recovery';

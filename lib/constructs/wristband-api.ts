@@ -30,11 +30,11 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
-import { errorBody } from '../../lambdas/shared/errors';
-import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/shared/gateway-responses';
-import { corsHeaders, EXPOSED_HEADERS } from '../../lambdas/shared/cors';
-import type { Access, HttpMethod } from '../../lambdas/shared/routes';
+import { BEARER_HEADER_PATTERN } from '../../lambdas/contract/bearer';
+import { errorBody } from '../../lambdas/contract/errors';
+import { GATEWAY_RESPONSES, type GatewayResponseSpec } from '../../lambdas/contract/gateway-responses';
+import { corsHeaders, EXPOSED_HEADERS } from '../../lambdas/contract/cors';
+import type { Access, HttpMethod } from '../../lambdas/contract/routes';
 import type { WristbandConfig } from '../config';
 import { pascalCase, removalPolicyOf } from './wristband-function';
 import { WristbandWaf } from './wristband-waf';

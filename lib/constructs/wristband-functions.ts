@@ -5,7 +5,7 @@
  * (Wristband.addRoute) are built here too, so they get the same defaults.
  */
 import { Construct } from 'constructs';
-import { isDemoRoute, ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/shared/routes';
+import { isDemoRoute, ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/contract/routes';
 import type { WristbandConfig } from '../config';
 import type { FunctionSpec } from '../function-specs';
 import { pascalCase, WristbandFunction, type FunctionResources } from './wristband-function';

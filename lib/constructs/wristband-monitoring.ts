@@ -2,7 +2,7 @@
  * What a team runs wristband on: alarms with default thresholds (and an
  * optional SNS topic they notify), the metric filters that derive the
  * gateway's own failures from the access logs, and one CloudWatch
- * dashboard. Every metric name comes from lambdas/shared/metric-catalog.ts,
+ * dashboard. Every metric name comes from lambdas/contract/metric-catalog.ts,
  * the table the functions emit from; every alarm is in ALARMS, the table
  * docs/operations.md follows (a test holds the two together).
  */
@@ -21,8 +21,8 @@ import {
   METRICS,
   METRICS_NAMESPACE,
   type MetricKey,
-} from '../../lambdas/shared/metric-catalog';
-import { ROUTES, type FunctionName } from '../../lambdas/shared/routes';
+} from '../../lambdas/contract/metric-catalog';
+import { ROUTES, type FunctionName } from '../../lambdas/contract/routes';
 import type { WristbandConfig } from '../config';
 import { FUNCTION_SPECS, tableActions } from '../function-specs';
 import type { WristbandApi } from './wristband-api';

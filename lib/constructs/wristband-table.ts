@@ -6,7 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { createTableInput, TABLE } from '../../lambdas/shared/table-schema';
+import { createTableInput, TABLE } from '../../lambdas/contract/table-schema';
 
 export interface WristbandTableProps {
   /** RETAIN (the default for real stacks) also turns on deletion protection. */

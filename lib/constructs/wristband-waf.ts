@@ -18,9 +18,9 @@ import { Stack } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { errorBody } from '../../lambdas/shared/errors';
-import { rateLimitedHeaders } from '../../lambdas/shared/cors';
-import { abuseLimitedRoutes, type Route } from '../../lambdas/shared/routes';
+import { errorBody } from '../../lambdas/contract/errors';
+import { rateLimitedHeaders } from '../../lambdas/contract/cors';
+import { abuseLimitedRoutes, type Route } from '../../lambdas/contract/routes';
 
 export interface WristbandWafProps {
   /** Requests per source IP per window (AWS WAF: at least 10). */

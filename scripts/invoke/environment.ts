@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTION_SPECS } from '../../lib/function-specs';
 import { LOCAL_STACK_STATE_FILE, LOCAL_TABLE_NAME } from '../../local/stack';
-import { WIRING_ENV } from '../../lambdas/shared/settings';
+import { WIRING_ENV } from '../../lambdas/contract/settings';
 import { SAMPLE_SIGNING_KEY_SECRET_ARN } from '../events/samples';
 import { STACK_NAME, type CfnTemplate, type FunctionEntry } from './template';
 

@@ -8,10 +8,10 @@ import type { APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent } from 'aws-l
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { policyFor } from '../../lambdas/authorizer/policy';
-import type { TableRoute } from '../../lambdas/shared/route-table';
-import { roleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
-import { matchPath, parseRoleList } from '../../lambdas/shared/routes';
-import { MFA_REQUIRED_ROLES, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import type { TableRoute } from '../../lambdas/contract/route-table';
+import { roleConfig, ROLES_ENV } from '../../lambdas/contract/roles';
+import { matchPath, parseRoleList } from '../../lambdas/contract/routes';
+import { MFA_REQUIRED_ROLES, TOKEN_IDENTITY } from '../../lambdas/contract/settings';
 import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf, proxyEvent, tokenAuthorizerEvent } from '../../local/events';
 import { placeholdersIn } from '../events/placeholders';
 import { defaultSampleFile } from '../events/samples';

@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { decodeRouteTable, ROUTES_ENV, type TableRoute } from '../../lambdas/shared/route-table';
-import { matchPath, ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/shared/routes';
+import { decodeRouteTable, ROUTES_ENV, type TableRoute } from '../../lambdas/contract/route-table';
+import { matchPath, ROUTES, SYSTEM_FUNCTIONS, type FunctionName } from '../../lambdas/contract/routes';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 export const STACK_NAME = 'Wristband';

@@ -10,7 +10,7 @@
  * never receive mail.
  */
 import { randomBytes } from 'node:crypto';
-import { ROUTES, type Route } from '../../lambdas/shared/routes';
+import { ROUTES, type Route } from '../../lambdas/contract/routes';
 import type { Answer, Send } from './http';
 
 export interface Check {

@@ -9,7 +9,7 @@ import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import type { handler as AuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { generateSigningKey, publicJwkOf, publishKey, serializePublicKeyDocument, type SigningKeyRecord } from '../../lambdas/keys/key-set';
 import type { SigningKeySource } from '../../lambdas/keys/key-store';
-import { tokenConfig } from '../../lambdas/shared/config';
+import { tokenConfig } from '../../lambdas/contract/config';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { freePort, startMoto, type Moto } from './moto';
 import { motoClient, REGION, uniqueNames } from './support';

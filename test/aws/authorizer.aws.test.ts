@@ -9,8 +9,8 @@ import { decodeProtectedHeader } from 'jose';
 import type { handler as AuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import type { handler as RotateHandler } from '../../lambdas/handlers/rotate-keys';
 import { AwsKeyStore } from '../../lambdas/keys/key-store';
-import { tokenConfig } from '../../lambdas/shared/config';
-import { KEY_PUBLISH_LEAD_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../../lambdas/shared/settings';
+import { tokenConfig } from '../../lambdas/contract/config';
+import { KEY_PUBLISH_LEAD_SECONDS, PUBLIC_KEYS_REFETCH_COOLDOWN_SECONDS } from '../../lambdas/contract/settings';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { createKeyResources, motoClient, motoEndpoint, REGION, startRotation, uniqueNames, versionStages } from './support';
 

@@ -6,7 +6,7 @@
 import { awsRotationBackend, rotate, RotationError, type RotationStep } from '../../lambdas/keys/rotation';
 import { parsePublicKeyDocument, parseSigningKey, retiredKeyLifetimeSeconds } from '../../lambdas/keys/key-set';
 import { AwsKeyStore } from '../../lambdas/keys/key-store';
-import { KEY_PUBLISH_LEAD_SECONDS } from '../../lambdas/shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../lambdas/contract/settings';
 import { createKeyResources, motoClient, PLACEHOLDER_SECRET, startRotation, uniqueNames, versionStages } from './support';
 
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];

@@ -10,7 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { FORGOT_PASSWORD_ANSWER, LINK_PARAMETERS } from '../../lambdas/domain/recovery';
 import { Users } from '../../lambdas/domain/users';
-import { createDb } from '../../lambdas/shared/dynamo';
+import { createDb } from '../../lambdas/edge/dynamo';
 import { ensureTable } from '../../local/table';
 import { motoEndpoint, REGION, TEST_CREDENTIALS } from './support';
 

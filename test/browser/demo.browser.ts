@@ -4,7 +4,7 @@
  * in one tab signing out the other. Screenshots of each main screen go to artifacts/screenshots/.
  */
 import { decodeClaims } from '../../client';
-import { ERRORS } from '../../lambdas/shared/errors';
+import { ERRORS } from '../../lambdas/contract/errors';
 import type { PageGlobals } from './page-globals';
 import { ADMIN, ALICE, strongPassword, uniqueEmail } from '../support/local-stack';
 import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';

@@ -5,8 +5,8 @@
  * follows the link in their mail (forgot password on the page alone, through its local mailbox panel). Screenshots of the new screens go to artifacts/screenshots/.
  */
 import { decodeClaims } from '../../client';
-import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/shared/recovery-answers';
-import { LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/contract/recovery-answers';
+import { LINK_PARAMETERS } from '../../lambdas/contract/settings';
 import { authenticatorCode } from '../support/authenticator';
 import { strongPassword, uniqueEmail } from '../support/local-stack';
 import { outbox } from '../support/outbox';

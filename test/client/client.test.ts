@@ -4,8 +4,8 @@
  * would be signed out by reuse detection: the single-flight tests would show it.
  */
 import { createClient, decodeClaims, memoryStorage, WristbandError, type ClientOptions, type MfaChallenge, type Tokens, type TokenStorage } from '../../client';
-import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../../lambdas/shared/recovery-answers';
-import { LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { FORGOT_PASSWORD_ANSWER, RESEND_VERIFICATION_ANSWER } from '../../lambdas/contract/recovery-answers';
+import { LINK_PARAMETERS } from '../../lambdas/contract/settings';
 import { authenticatorCode } from '../support/authenticator';
 import { outbox, tokenIn } from '../support/outbox';
 import { ADMIN, ALICE, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';

@@ -1,6 +1,6 @@
 /**
  * The key-publication durations the docs state, against the constants the
- * code reads (lambdas/shared/settings.ts): a change to one without the
+ * code reads (lambdas/contract/settings.ts): a change to one without the
  * other fails here.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   KEY_PUBLISH_LEAD_SECONDS,
   KEY_TIMELINE_MARGIN_SECONDS,
   SIGNING_KEY_CACHE_SECONDS_DEFAULT,
-} from '../../lambdas/shared/settings';
+} from '../../lambdas/contract/settings';
 
 const read = (path: string) => readFileSync(join(__dirname, '..', '..', path), 'utf8').replace(/\s+/g, ' ');
 const readme = read('README.md');

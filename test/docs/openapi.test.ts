@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { callersOf, documentedRoutes, SUCCESS } from '../../lambdas/shared/openapi';
-import { REQUEST_BODIES } from '../../lambdas/shared/request-bodies';
-import { ValidationError } from '../../lambdas/shared/errors';
-import { parseBody, type Shape } from '../../lambdas/shared/validation';
+import { callersOf, documentedRoutes, SUCCESS } from '../../lambdas/contract/openapi';
+import { REQUEST_BODIES } from '../../lambdas/contract/request-bodies';
+import { ValidationError } from '../../lambdas/contract/errors';
+import { parseBody, type Shape } from '../../lambdas/contract/validation';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi';
 import { loadOpenApi, validatorFor } from '../support/openapi-check';
 

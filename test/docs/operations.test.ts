@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_RETENTION } from '../../lib/config';
 import { ALARMS, API_5XX_MIN_REQUESTS, runbookAnchor } from '../../lib/constructs/wristband-monitoring';
-import { InvalidTokenError, TooManyAttemptsError } from '../../lambdas/shared/errors';
-import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, type MetricSpec } from '../../lambdas/shared/metric-catalog';
+import { InvalidTokenError, TooManyAttemptsError } from '../../lambdas/contract/errors';
+import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, type MetricSpec } from '../../lambdas/contract/metric-catalog';
 import { domain, tokensOf } from '../support/domain';
 
 const page = readFileSync(join(__dirname, '..', '..', 'docs', 'operations.md'), 'utf8');

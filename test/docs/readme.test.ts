@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALARM_NOTIFY, DEBUG_LOG_SAMPLE_RATE, LOG_LEVEL, LOG_LEVELS, LOG_RETENTION, REMOVAL_POLICY, resolveConfig, STACK_SETTINGS } from '../../lib/config';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, EMAIL_VERIFICATION_MODES, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/shared/settings';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW, EMAIL_VERIFICATION_MODES, MAIL_SETTINGS, SETTINGS, TOKEN_IDENTITY } from '../../lambdas/contract/settings';
 import { DEMO_ACCOUNTS } from '../../local/stack';
 
 const ROOT = join(__dirname, '..', '..');

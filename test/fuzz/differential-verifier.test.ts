@@ -18,8 +18,8 @@ import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../lambdas/keys/key-set';
 import { PublicKeyRing } from '../../lambdas/keys/public-key-ring';
-import type { TokenConfig } from '../../lambdas/shared/config';
-import { InvalidTokenError } from '../../lambdas/shared/errors';
+import type { TokenConfig } from '../../lambdas/contract/config';
+import { InvalidTokenError } from '../../lambdas/contract/errors';
 import { AccessTokenVerifier, lowSSignature } from '../../lambdas/tokens/access-token-verifier';
 
 /** A few seconds in `npm test`; DIFF_FUZZ_RUNS raises it for a deeper local run. */

@@ -12,7 +12,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
-import { ERRORS, type ErrorCode } from '../../lambdas/shared/errors';
+import { ERRORS, type ErrorCode } from '../../lambdas/contract/errors';
 
 /** 10,000 events per handler unless FUZZ_RUNS says otherwise: higher for a deeper local run, lower for a quick one while writing a generator. */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0) || 10_000;

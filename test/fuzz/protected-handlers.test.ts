@@ -14,7 +14,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { codeAt, stepAt } from '../../lambdas/domain/totp';
 import { Users } from '../../lambdas/domain/users';
-import { keys } from '../../lambdas/shared/table-schema';
+import { keys } from '../../lambdas/contract/table-schema';
 import { setUpEnvironment } from '../support/environment';
 import { proxyEvent, routed, withCaller } from '../support/events';
 import { strongPassword } from '../support/local-stack';
@@ -346,7 +346,7 @@ function callerOfEvent(event: APIGatewayProxyEvent): { role: unknown } | undefin
   const authorizer = (event as { requestContext?: { authorizer?: Record<string, unknown> } } | null)?.requestContext?.authorizer;
   if (!authorizer || typeof authorizer !== 'object') return undefined;
   const { principalId, role, exp } = authorizer;
-  // API Gateway delivers context values as strings only; exp is whole epoch seconds (lambdas/shared/authorizer-context.ts).
+  // API Gateway delivers context values as strings only; exp is whole epoch seconds (lambdas/contract/authorizer-context.ts).
   const ok =
     typeof principalId === 'string' && principalId.length > 0 && (role === 'user' || role === 'admin') && typeof exp === 'string' && /^\d{1,15}$/.test(exp) && Number(exp) + 5 > Date.now() / 1000;
   return ok ? { role } : undefined;

@@ -20,8 +20,8 @@ import { EmailVerification, FORGOT_PASSWORD_ANSWER, MailQuota, PasswordRecovery,
 import { RefreshTokens } from '../../lambdas/domain/refresh-tokens';
 import { codeAt, stepAt } from '../../lambdas/domain/totp';
 import { Users } from '../../lambdas/domain/users';
-import { mailConfig, passwordConfig, refreshTokenConfig } from '../../lambdas/shared/config';
-import { LIMITS, LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { mailConfig, passwordConfig, refreshTokenConfig } from '../../lambdas/contract/config';
+import { LIMITS, LINK_PARAMETERS } from '../../lambdas/contract/settings';
 import { setUpEnvironment } from '../support/environment';
 import { proxyEvent, routed, withCaller } from '../support/events';
 import {

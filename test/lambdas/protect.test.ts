@@ -4,10 +4,10 @@
  * so the wrapper checks both against the function's own route table.
  */
 import { protectedHandler } from '../../lambdas/protect';
-import { errorBody } from '../../lambdas/shared/errors';
-import { GATEWAY_RESPONSES } from '../../lambdas/shared/gateway-responses';
-import { encodeRouteTable, ROUTES_ENV } from '../../lambdas/shared/route-table';
-import { encodeRoleConfig, ROLES_ENV } from '../../lambdas/shared/roles';
+import { errorBody } from '../../lambdas/contract/errors';
+import { GATEWAY_RESPONSES } from '../../lambdas/contract/gateway-responses';
+import { encodeRouteTable, ROUTES_ENV } from '../../lambdas/contract/route-table';
+import { encodeRoleConfig, ROLES_ENV } from '../../lambdas/contract/roles';
 import { proxyEvent } from '../support/events';
 
 const ROLES = { roles: ['reader', 'editor'], registration: 'reader', createAdmin: 'editor', userManagers: ['editor'] };

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { JWKS_PATH } from '../../lib/constructs/wristband-api';
-import { BEARER_HEADER_PATTERN } from '../../lambdas/authorizer/bearer';
-import { errorBody } from '../../lambdas/shared/errors';
-import { GATEWAY_RESPONSES } from '../../lambdas/shared/gateway-responses';
-import { CORS_HEADERS } from '../../lambdas/shared/http';
-import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/shared/routes';
+import { BEARER_HEADER_PATTERN } from '../../lambdas/contract/bearer';
+import { errorBody } from '../../lambdas/contract/errors';
+import { GATEWAY_RESPONSES } from '../../lambdas/contract/gateway-responses';
+import { CORS_HEADERS } from '../../lambdas/edge/http';
+import { ROUTES, type Route, type RouteHandlerName } from '../../lambdas/contract/routes';
 import { findMethod, functionLogicalId, logicalId, resourcePaths, synth } from './synth';
 
 const routes = ROUTES as readonly Route[];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/wristband-function';
 import { functionNames } from '../../lib/constructs/wristband-functions';
-import type { FunctionName } from '../../lambdas/shared/routes';
+import type { FunctionName } from '../../lambdas/contract/routes';
 import { lambdaFunctions, readTemplate } from '../../scripts/invoke/template';
 import { sharedCdkOut } from '../support/cdk-out';
 

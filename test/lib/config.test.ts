@@ -9,7 +9,7 @@ import {
   STACK_SETTINGS,
 } from '../../lib/config';
 import { buildWristband } from '../../lib/wristband-stack';
-import { SETTINGS, TOKEN_IDENTITY, type SettingName } from '../../lambdas/shared/settings';
+import { SETTINGS, TOKEN_IDENTITY, type SettingName } from '../../lambdas/contract/settings';
 import { context, problemsOf } from './synth';
 
 const settingNames = Object.keys(SETTINGS) as SettingName[];

@@ -1,8 +1,8 @@
 import { handlerEntry } from '../../lib/constructs/wristband-function';
 import { functionNames } from '../../lib/constructs/wristband-functions';
 import { FUNCTION_SPECS } from '../../lib/function-specs';
-import { ROUTES, SYSTEM_FUNCTIONS } from '../../lambdas/shared/routes';
-import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV } from '../../lambdas/shared/settings';
+import { ROUTES, SYSTEM_FUNCTIONS } from '../../lambdas/contract/routes';
+import { SETTINGS, SIGNING_KEY_CACHE_SECONDS_DEFAULT, TOKEN_IDENTITY, WIRING_ENV } from '../../lambdas/contract/settings';
 import { existsSync } from 'node:fs';
 import { functionLogicalId, logicalId, resolved, synth } from './synth';
 

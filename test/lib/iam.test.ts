@@ -1,8 +1,8 @@
 import { functionNames } from '../../lib/constructs/wristband-functions';
 import { FUNCTION_SPECS, TABLE_ACTIONS, type TableAction } from '../../lib/function-specs';
 import { statementsAllow } from '../../lib/table-grants';
-import { ITEM_TYPES, TABLE, type ItemType } from '../../lambdas/shared/table-schema';
-import type { FunctionName } from '../../lambdas/shared/routes';
+import { ITEM_TYPES, TABLE, type ItemType } from '../../lambdas/contract/table-schema';
+import type { FunctionName } from '../../lambdas/contract/routes';
 import { grant, logicalId, permissionsOf, resolved, statementsOf, synth } from './synth';
 
 /**

@@ -8,8 +8,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ALARMS, API_5XX_MIN_REQUESTS, runbookAnchor, type AlarmKey } from '../../lib/constructs/wristband-monitoring';
 import { functionNames } from '../../lib/constructs/wristband-functions';
 import { FUNCTION_SPECS, tableActions } from '../../lib/function-specs';
-import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/shared/metric-catalog';
-import { ROUTES, type FunctionName } from '../../lambdas/shared/routes';
+import { GATEWAY_METRICS, METRICS, METRICS_NAMESPACE, METRICS_STACK_ENV } from '../../lambdas/contract/metric-catalog';
+import { ROUTES, type FunctionName } from '../../lambdas/contract/routes';
 import { functionLogicalId, logicalId, synth } from './synth';
 
 const { stack, template } = synth();

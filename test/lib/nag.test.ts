@@ -8,7 +8,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ROUTES } from '../../lambdas/shared/routes';
+import { ROUTES } from '../../lambdas/contract/routes';
 import { acknowledgementsIn, addSecurityChecks, wildcardReason } from '../../lib/security-checks';
 import { buildDemo } from '../../bin/demo';
 import { CDK_JSON_CONTEXT } from './synth';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, resolveConfig, type ResolveConfigOptions, type WristbandConfigProps } from '../../lib/config';
 import type { WristbandStack } from '../../lib/wristband-stack';
 import { buildDemo } from '../../bin/demo';
-import type { FunctionName } from '../../lambdas/shared/routes';
+import type { FunctionName } from '../../lambdas/contract/routes';
 import type { TableStatement } from '../../lib/table-grants';
 
 const ROOT = join(__dirname, '..', '..');

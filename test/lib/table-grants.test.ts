@@ -7,7 +7,7 @@
  */
 import { grants, type FunctionSpec } from '../../lib/function-specs';
 import { iamLike, leadingKeyPattern, statementsAllow, tableRequestsOf, tableStatements, type TableStatement } from '../../lib/table-grants';
-import { ITEM_TYPES, itemTypeOf, keys, TABLE, type ItemType } from '../../lambdas/shared/table-schema';
+import { ITEM_TYPES, itemTypeOf, keys, TABLE, type ItemType } from '../../lambdas/contract/table-schema';
 
 const TABLE_ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t';
 const ARNS = { table: TABLE_ARN, usersIndex: `${TABLE_ARN}/index/${TABLE.usersIndex.name}` };

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { createTableInput, TABLE, USERS_INDEX_ATTRIBUTES } from '../../lambdas/shared/table-schema';
+import { createTableInput, TABLE, USERS_INDEX_ATTRIBUTES } from '../../lambdas/contract/table-schema';
 import { synth } from './synth';
 
 const byName = <T extends { AttributeName: string }>(items: readonly T[]) => [...items].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));

@@ -4,10 +4,10 @@
  * routes of the route table, answering the contract's 429 with CORS and
  * Retry-After; and the configuration that sizes it.
  */
-import { errorBody } from '../../lambdas/shared/errors';
-import { CORS_HEADERS } from '../../lambdas/shared/http';
-import { abuseLimitedRoutes, ROUTES, type Route } from '../../lambdas/shared/routes';
-import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW } from '../../lambdas/shared/settings';
+import { errorBody } from '../../lambdas/contract/errors';
+import { CORS_HEADERS } from '../../lambdas/edge/http';
+import { abuseLimitedRoutes, ROUTES, type Route } from '../../lambdas/contract/routes';
+import { AUTH_RATE_LIMIT, AUTH_RATE_LIMIT_WINDOW } from '../../lambdas/contract/settings';
 import { STAGE_NAME } from '../../lib/constructs/wristband-api';
 import { context, problemsOf, synth } from './synth';
 

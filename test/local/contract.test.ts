@@ -6,7 +6,7 @@
 import { createLocalJWKSet, jwtVerify, SignJWT, importJWK, decodeProtectedHeader } from 'jose';
 import { join } from 'node:path';
 import { FileKeyStore } from '../../lambdas/keys/key-store';
-import { ROUTES } from '../../lambdas/shared/routes';
+import { ROUTES } from '../../lambdas/contract/routes';
 import { ADMIN, ALICE, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 import type { Api } from '../support/http-client';
 import { loadOpenApi, openApiProblems, recording, type Exchange } from '../support/openapi-check';

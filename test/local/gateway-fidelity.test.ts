@@ -11,7 +11,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ROUTES } from '../../lambdas/shared/routes';
+import { ROUTES } from '../../lambdas/contract/routes';
 import { MAX_HEADER_VALUE_BYTES, MAX_LAMBDA_PAYLOAD_BYTES, MAX_REQUEST_BODY_BYTES } from '../../local/aws-limits';
 import { LocalGateway, type ProxyHandler } from '../../local/gateway';
 import { ADMIN, ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';

@@ -1,11 +1,11 @@
 /**
  * The local gateway's Lambda context counts down from the function's own
  * configured timeout, as Lambda does: handlers plan their 503 deadline from
- * it (lambdas/shared/http.ts), so a context that claimed 30 s for a 5 s
+ * it (lambdas/edge/http.ts), so a context that claimed 30 s for a 5 s
  * function would hide a function running into its timeout.
  */
 import { FUNCTION_SPECS } from '../../lib/function-specs';
-import type { FunctionName } from '../../lambdas/shared/routes';
+import type { FunctionName } from '../../lambdas/contract/routes';
 import { lambdaContext } from '../../local/events';
 
 it.each(Object.keys(FUNCTION_SPECS) as FunctionName[])('%s gets its configured timeout', (name) => {

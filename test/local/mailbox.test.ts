@@ -3,8 +3,8 @@
  * local stack's outbox with their links, for this machine only, and is no part of the API.
  */
 import { LOCAL_MAILBOX_LIMIT, LOCAL_MAILBOX_PATH, isLoopbackAddress, namesLoopbackHost } from '../../local/mailbox';
-import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/shared/recovery-answers';
-import { LINK_PARAMETERS } from '../../lambdas/shared/settings';
+import { FORGOT_PASSWORD_ANSWER } from '../../lambdas/contract/recovery-answers';
+import { LINK_PARAMETERS } from '../../lambdas/contract/settings';
 import { strongPassword, startTestStack, uniqueEmail, type RunningStack } from '../support/local-stack';
 import { outbox } from '../support/outbox';
 import { rawRequest } from '../support/raw-request';

@@ -6,7 +6,7 @@
  * enrolment answered.
  */
 import { codeAt, stepAt } from '../../lambdas/domain/totp';
-import { TOTP } from '../../lambdas/shared/settings';
+import { TOTP } from '../../lambdas/contract/settings';
 import type { Api, ApiResponse } from '../support/http-client';
 import { ADMIN, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 

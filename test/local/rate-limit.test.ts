@@ -3,8 +3,8 @@
  * stand-in for the stack's WAF rate rule: over HTTP against the real local
  * stack, and the limiter itself on a fake clock.
  */
-import { errorBody } from '../../lambdas/shared/errors';
-import { abuseLimitedRoutes, ROUTES, type Route } from '../../lambdas/shared/routes';
+import { errorBody } from '../../lambdas/contract/errors';
+import { abuseLimitedRoutes, ROUTES, type Route } from '../../lambdas/contract/routes';
 import { LocalRateLimiter, rateLimiterFromEnv } from '../../local/rate-limit';
 import { ALICE, login, startTestStack, type RunningStack } from '../support/local-stack';
 

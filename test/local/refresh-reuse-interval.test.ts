@@ -6,8 +6,8 @@
  * this process), never by sleeping.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { createDb, getN, getS } from '../../lambdas/shared/dynamo';
-import { SETTINGS } from '../../lambdas/shared/settings';
+import { createDb, getN, getS } from '../../lambdas/edge/dynamo';
+import { SETTINGS } from '../../lambdas/contract/settings';
 import { LOCAL_TABLE_NAME } from '../../local/stack';
 import type { Api } from '../support/http-client';
 import { login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';

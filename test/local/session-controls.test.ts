@@ -4,7 +4,7 @@
  * own account, and an admin signing a user out; each route's errors, and
  * that nobody reaches another user's sessions (IDOR).
  */
-import { SETTINGS } from '../../lambdas/shared/settings';
+import { SETTINGS } from '../../lambdas/contract/settings';
 import type { Api } from '../support/http-client';
 import { ADMIN, login, startTestStack, strongPassword, uniqueEmail, type RunningStack } from '../support/local-stack';
 

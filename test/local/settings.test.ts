@@ -4,9 +4,9 @@
  */
 import { decodeJwt } from 'jose';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { createDb } from '../../lambdas/shared/dynamo';
-import { keys } from '../../lambdas/shared/table-schema';
-import { keyOf } from '../../lambdas/shared/dynamo';
+import { createDb } from '../../lambdas/edge/dynamo';
+import { keys } from '../../lambdas/contract/table-schema';
+import { keyOf } from '../../lambdas/edge/dynamo';
 import { LOCAL_TABLE_NAME } from '../../local/stack';
 import { ALICE, login, startTestStack, uniqueEmail, type RunningStack } from '../support/local-stack';
 

@@ -8,9 +8,9 @@
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { FUNCTION_SPECS } from '../../lib/function-specs';
-import { itemTypeOf, keys } from '../../lambdas/shared/table-schema';
-import type { FunctionName } from '../../lambdas/shared/routes';
-import { keyOf } from '../../lambdas/shared/dynamo';
+import { itemTypeOf, keys } from '../../lambdas/contract/table-schema';
+import type { FunctionName } from '../../lambdas/contract/routes';
+import { keyOf } from '../../lambdas/edge/dynamo';
 import { asFunction } from '../../local/table-grants';
 import { context, proxyEvent, withCaller } from '../support/events';
 import { codeAt, stepAt } from '../../lambdas/domain/totp';

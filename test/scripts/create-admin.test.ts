@@ -20,7 +20,7 @@ import { ensureLocalKeys } from '../../lambdas/keys/local-keys';
 import { AccessTokenIssuer } from '../../lambdas/tokens/access-tokens';
 import { createTestTable, dynaliteEndpoint } from '../support/environment';
 import { TOKEN_CONFIG, tokensOf } from '../support/domain';
-import type { Db } from '../../lambdas/shared/dynamo';
+import type { Db } from '../../lambdas/edge/dynamo';
 
 const ROOT = join(__dirname, '..', '..');
 

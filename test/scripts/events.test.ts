@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { FUNCTION_SPECS } from '../../lib/function-specs';
-import { matchRoute, ROUTES, SYSTEM_FUNCTIONS } from '../../lambdas/shared/routes';
+import { matchRoute, ROUTES, SYSTEM_FUNCTIONS } from '../../lambdas/contract/routes';
 import { EVENTS_DIR, eventsDrift, renderEvents } from '../../scripts/events/main';
 import { fillPlaceholders, placeholder, placeholdersIn } from '../../scripts/events/placeholders';
 import { sampleEvents } from '../../scripts/events/samples';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { allowedResources, apiStageArn } from '../../lambdas/authorizer/policy';
 import type { RotationEvent } from '../../lambdas/keys/rotation';
-import { SETTINGS, WIRING_ENV } from '../../lambdas/shared/settings';
+import { SETTINGS, WIRING_ENV } from '../../lambdas/contract/settings';
 import { FUNCTION_SPECS } from '../../lib/function-specs';
 import { EVENTS_DIR } from '../../scripts/events/main';
 import { fillPlaceholders } from '../../scripts/events/placeholders';

@@ -5,7 +5,7 @@
  * Gateway's 401), never a policy and never another error (a 5xx).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { tokenConfig } from '../../lambdas/shared/config';
+import { tokenConfig } from '../../lambdas/contract/config';
 import { setUpEnvironment } from '../support/environment';
 import { ATTACK_CATEGORIES, hostileAuthorizations, type AttackKit } from '../support/hostile-tokens';
 

@@ -9,7 +9,7 @@
  * is "refused, never 2xx".
  */
 import { join } from 'node:path';
-import { tokenConfig } from '../../lambdas/shared/config';
+import { tokenConfig } from '../../lambdas/contract/config';
 import { MAX_HEADER_VALUE_BYTES } from '../../local/aws-limits';
 import { ATTACK_CATEGORIES, hostileAuthorizations, type AttackKit } from '../support/hostile-tokens';
 import { startTestStack, type RunningStack } from '../support/local-stack';

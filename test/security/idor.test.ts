@@ -5,7 +5,7 @@
  * partition, the orders cursor, is checked against the caller.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { keys } from '../../lambdas/shared/table-schema';
+import { keys } from '../../lambdas/contract/table-schema';
 import { setUpEnvironment } from '../support/environment';
 import { proxyEvent, withCaller, routed } from '../support/events';
 import { strongPassword } from '../support/local-stack';

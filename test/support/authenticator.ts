@@ -3,7 +3,7 @@
  * the server's own TOTP code), so a test proves the server agrees with what a phone would show.
  */
 import * as OTPAuth from 'otpauth';
-import { TOTP } from '../../lambdas/shared/settings';
+import { TOTP } from '../../lambdas/contract/settings';
 
 /**
  * The code for the current time step plus `stepsAhead` (one step of drift is accepted, so `1` gives a code

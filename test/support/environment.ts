@@ -8,8 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLocalKeys } from '../../lambdas/keys/local-keys';
-import { createDb, type Db } from '../../lambdas/shared/dynamo';
-import { WIRING_ENV } from '../../lambdas/shared/settings';
+import { createDb, type Db } from '../../lambdas/edge/dynamo';
+import { WIRING_ENV } from '../../lambdas/contract/settings';
 import { ensureTable } from '../../local/table';
 
 export interface TestEnvironment {

@@ -1,7 +1,7 @@
 /** API Gateway proxy events as the REST API sends them, for invoking handlers directly. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { lambdaContext } from '../../local/events';
-import { ROUTES } from '../../lambdas/shared/routes';
+import { ROUTES } from '../../lambdas/contract/routes';
 
 export function proxyEvent(overrides: Partial<APIGatewayProxyEvent> & { json?: unknown } = {}): APIGatewayProxyEvent {
   const { json, ...rest } = overrides;

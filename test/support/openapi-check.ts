@@ -8,7 +8,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { matchPath } from '../../lambdas/shared/routes';
+import { matchPath } from '../../lambdas/contract/routes';
 import type { Api, ApiResponse, RequestOptions } from './http-client';
 
 export interface Exchange {

@@ -7,7 +7,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import { cpSync, rmSync } from 'node:fs';
 import { allowedResources, apiStageArn, policyFor } from '../../../lambdas/authorizer/policy';
 import { FileKeyStore } from '../../../lambdas/keys/key-store';
-import { mayCall, protectedRoutes, ROUTES } from '../../../lambdas/shared/routes';
+import { mayCall, protectedRoutes, ROUTES } from '../../../lambdas/contract/routes';
 import { AccessTokenIssuer } from '../../../lambdas/tokens/access-tokens';
 import { policyAllows } from '../../../local/iam-policy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';

@@ -9,7 +9,7 @@ import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../../lambdas/authorizer/authorize';
 import { generateSigningKey, publicJwkOf, type PublicKeyDocument, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import type { PublicKeySource } from '../../../lambdas/keys/key-store';
-import type { TokenConfig } from '../../../lambdas/shared/config';
+import type { TokenConfig } from '../../../lambdas/contract/config';
 import { AccessTokenIssuer } from '../../../lambdas/tokens/access-tokens';
 
 const CONFIG: TokenConfig = { issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, clockToleranceSeconds: 5 };

@@ -6,9 +6,9 @@ import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../../lambdas/authorizer/authorize';
 import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import { KeySourceError } from '../../../lambdas/keys/key-store';
-import type { TokenConfig } from '../../../lambdas/shared/config';
+import type { TokenConfig } from '../../../lambdas/contract/config';
 import { AccessTokenIssuer } from '../../../lambdas/tokens/access-tokens';
-import { captureOutput, type Capture } from '../shared/output-capture';
+import { captureOutput, type Capture } from '../../support/output-capture';
 
 const CONFIG: TokenConfig = { issuer: 'wristband', audience: 'wristband-api', accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, clockToleranceSeconds: 5 };
 const STAGE = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod';

@@ -1,6 +1,6 @@
 /** The admin re-check (lambdas/domain/admin-access.ts) against dynalite: the account as stored now, not the token, decides. */
 import { AdminAccess } from '../../../lambdas/domain/admin-access';
-import { ForbiddenError, InvalidTokenError } from '../../../lambdas/shared/errors';
+import { ForbiddenError, InvalidTokenError } from '../../../lambdas/contract/errors';
 import { domain } from '../../support/domain';
 
 const HASH = '$2b$04$x';

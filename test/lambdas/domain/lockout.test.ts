@@ -1,8 +1,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { getN, keyOf } from '../../../lambdas/shared/dynamo';
+import { getN, keyOf } from '../../../lambdas/edge/dynamo';
 import type { Attempt } from '../../../lambdas/domain/lockout';
-import { InvalidCredentialsError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
-import { keys } from '../../../lambdas/shared/table-schema';
+import { InvalidCredentialsError, TooManyAttemptsError } from '../../../lambdas/contract/errors';
+import { keys } from '../../../lambdas/contract/table-schema';
 import { domain } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';

@@ -4,9 +4,9 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PasswordCheck } from '../../../lambdas/domain/session-controls';
-import { getN, isDependencyFailure, keyOf } from '../../../lambdas/shared/dynamo';
-import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, ServiceUnavailableError, TooManyAttemptsError } from '../../../lambdas/shared/errors';
-import { keys } from '../../../lambdas/shared/table-schema';
+import { getN, isDependencyFailure, keyOf } from '../../../lambdas/edge/dynamo';
+import { EmailTakenError, InvalidCredentialsError, InvalidTokenError, ServiceUnavailableError, TooManyAttemptsError } from '../../../lambdas/contract/errors';
+import { keys } from '../../../lambdas/contract/table-schema';
 import { domain, tokensOf } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';

@@ -6,9 +6,9 @@
  * test/local/refresh-reuse-interval.test.ts and session-controls.test.ts.)
  */
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { keyOf, N } from '../../../lambdas/shared/dynamo';
-import { InvalidTokenError } from '../../../lambdas/shared/errors';
-import { keys, TABLE } from '../../../lambdas/shared/table-schema';
+import { keyOf, N } from '../../../lambdas/edge/dynamo';
+import { InvalidTokenError } from '../../../lambdas/contract/errors';
+import { keys, TABLE } from '../../../lambdas/contract/table-schema';
 import { domain, TOKEN_CONFIG, tokensOf } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';

@@ -7,9 +7,9 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { Users, type User } from '../../../lambdas/domain/users';
-import { getS, keyOf, S, type Db } from '../../../lambdas/shared/dynamo';
-import { ValidationError } from '../../../lambdas/shared/errors';
-import { keys, TABLE, USERS_INDEX_LEGACY_PARTITION, USERS_INDEX_SHARDS } from '../../../lambdas/shared/table-schema';
+import { getS, keyOf, S, type Db } from '../../../lambdas/edge/dynamo';
+import { ValidationError } from '../../../lambdas/contract/errors';
+import { keys, TABLE, USERS_INDEX_LEGACY_PARTITION, USERS_INDEX_SHARDS } from '../../../lambdas/contract/table-schema';
 import { createTestTable } from '../../support/environment';
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuu5Gd5gq0m4Hc5xWbYz0pZ3m4o5N6p7Qq';

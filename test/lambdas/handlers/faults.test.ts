@@ -10,7 +10,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEADLINE_MARGIN_MS } from '../../../lambdas/shared/http';
+import { DEADLINE_MARGIN_MS } from '../../../lambdas/edge/http';
 import { DynamoProxy, INTERNAL_ERROR, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { context, proxyEvent, withCaller, routed } from '../../support/events';

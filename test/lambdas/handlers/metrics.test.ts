@@ -3,11 +3,11 @@
  * print on stdout are captured and read back, as CloudWatch Logs would.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { METRICS_NAMESPACE } from '../../../lambdas/shared/metric-catalog';
+import { METRICS_NAMESPACE } from '../../../lambdas/contract/metric-catalog';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
 import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
-import { captureOutput, type Capture, type EmfPoint } from '../shared/output-capture';
+import { captureOutput, type Capture, type EmfPoint } from '../../support/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

@@ -9,9 +9,9 @@
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Users } from '../../../lambdas/domain/users';
-import { getN, getS, keyOf } from '../../../lambdas/shared/dynamo';
-import type { FunctionName } from '../../../lambdas/shared/routes';
-import { keys } from '../../../lambdas/shared/table-schema';
+import { getN, getS, keyOf } from '../../../lambdas/edge/dynamo';
+import type { FunctionName } from '../../../lambdas/contract/routes';
+import { keys } from '../../../lambdas/contract/table-schema';
 import { asFunction, enforceTableGrants, type TableAccessLog } from '../../../local/table-grants';
 import { DynamoProxy, INTERNAL_ERROR, itemKeyOf, type DynamoRequestBody, type Fault } from '../../support/dynamo-proxy';
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';

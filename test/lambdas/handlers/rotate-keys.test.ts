@@ -5,7 +5,7 @@
  */
 import type { handler as RotateHandler } from '../../../lambdas/handlers/rotate-keys';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
-import { ConfigError } from '../../../lambdas/shared/config';
+import { ConfigError } from '../../../lambdas/contract/config';
 import { FAKE_SECRET_ARN, type FakeSecrets, ROTATION_STEPS, serveFakeAwsKeys } from '../keys/fake-secrets';
 
 const STEPS = ROTATION_STEPS;

@@ -13,7 +13,7 @@ import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../..
 import { AwsKeyStore, createKeyStore, createPublicKeySource, FileKeyStore, KeySourceError } from '../../../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../../../lambdas/keys/local-keys';
 import { rotate, type RotationStep } from '../../../lambdas/keys/rotation';
-import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/contract/settings';
 import { FakeSecrets } from './fake-secrets';
 
 interface Call {

@@ -15,14 +15,14 @@ import { retiredKeyLifetimeSeconds, type PublicJwk } from '../../../lambdas/keys
 import { AwsKeyStore } from '../../../lambdas/keys/key-store';
 import { JwksPublisher } from '../../../lambdas/keys/published-jwks';
 import { rotate, type RotationStep } from '../../../lambdas/keys/rotation';
-import { tokenConfig } from '../../../lambdas/shared/config';
+import { tokenConfig } from '../../../lambdas/contract/config';
 import {
   JWKS_HANDLER_CACHE_SECONDS,
   JWKS_MAX_AGE_SECONDS,
   KEY_PUBLISH_LEAD_SECONDS,
   SETTINGS,
   SIGNING_KEY_CACHE_SECONDS_DEFAULT,
-} from '../../../lambdas/shared/settings';
+} from '../../../lambdas/contract/settings';
 import { AccessTokenIssuer } from '../../../lambdas/tokens/access-tokens';
 import { FakeSecrets } from './fake-secrets';
 

@@ -5,7 +5,7 @@
 import { generateSigningKey, publicJwkOf, publishKey, type PublicKeyDocument } from '../../../lambdas/keys/key-set';
 import { KeySourceError } from '../../../lambdas/keys/key-store';
 import { JwksPublisher } from '../../../lambdas/keys/published-jwks';
-import { JWKS_HANDLER_CACHE_SECONDS, JWKS_MAX_AGE_SECONDS } from '../../../lambdas/shared/settings';
+import { JWKS_HANDLER_CACHE_SECONDS, JWKS_MAX_AGE_SECONDS } from '../../../lambdas/contract/settings';
 
 let clock = 1_750_000_000_000;
 let doc: PublicKeyDocument = { keys: [] };

@@ -7,7 +7,7 @@
 import { generateSigningKey, parseSigningKey, publicJwkOf, serializePublicKeyDocument, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import { AwsJsonClient } from '../../../lambdas/keys/aws-client';
 import { awsRotationBackend, rotate, RotationError, type RotationEvent, type RotationStep } from '../../../lambdas/keys/rotation';
-import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/shared/settings';
+import { KEY_PUBLISH_LEAD_SECONDS } from '../../../lambdas/contract/settings';
 import { FakeSecrets, PLACEHOLDER } from './fake-secrets';
 
 const KEEP = 1265; // retiredKeyLifetimeSeconds with the defaults

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey, publicJwkOf, type SigningKeyRecord } from '../../../lambdas/keys/key-set';
 import { PublicKeyRing } from '../../../lambdas/keys/public-key-ring';
-import type { TokenConfig } from '../../../lambdas/shared/config';
-import { InvalidTokenError } from '../../../lambdas/shared/errors';
+import type { TokenConfig } from '../../../lambdas/contract/config';
+import { InvalidTokenError } from '../../../lambdas/contract/errors';
 import fc from 'fast-check';
 import { AccessTokenVerifier, isCanonicalBase64Url, lowSSignature, parseStrictHeader } from '../../../lambdas/tokens/access-token-verifier';
 

@@ -13,9 +13,9 @@ import { generateSigningKey, publicJwkOf, publishKey, type SigningKeyRecord } fr
 import { FileKeyStore, KeySourceError, type SigningKeySource } from '../../../lambdas/keys/key-store';
 import { ensureLocalKeys } from '../../../lambdas/keys/local-keys';
 import { PublicKeyRing } from '../../../lambdas/keys/public-key-ring';
-import type { TokenConfig } from '../../../lambdas/shared/config';
-import { InvalidTokenError } from '../../../lambdas/shared/errors';
-import { LIMITS } from '../../../lambdas/shared/settings';
+import type { TokenConfig } from '../../../lambdas/contract/config';
+import { InvalidTokenError } from '../../../lambdas/contract/errors';
+import { LIMITS } from '../../../lambdas/contract/settings';
 import { AccessTokenIssuer, AccessTokenVerifier, hasDuplicateMembers, isCanonicalBase64Url, lowSSignature } from '../../../lambdas/tokens/access-tokens';
 
 const CONFIG: TokenConfig = {

@@ -1,7 +1,7 @@
 /**
  * The request bodies of the routes that take one, by handler: each handler
  * parses its body with its entry here, and the OpenAPI document
- * (lambdas/shared/openapi.ts) describes the same entry, so the two cannot
+ * (lambdas/contract/openapi.ts) describes the same entry, so the two cannot
  * drift. Plain data: loads nothing but the validation helpers.
  */
 import { DEFAULT_ROLE_CONFIG } from './roles';

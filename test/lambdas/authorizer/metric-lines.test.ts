@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routeRefusal } from '../../../lambdas/authorizer/policy';
-import { authorizerDecision, authorizerOutcome } from '../../../lambdas/shared/authorizer-metrics';
-import { emfDocument, metricsDisabled } from '../../../lambdas/shared/emf';
+import { authorizerDecision, authorizerOutcome } from '../../../lambdas/authorizer/metrics';
+import { emfDocument, metricsDisabled } from '../../../lambdas/telemetry/emf';
 import {
   AUTHORIZER_REJECT_REASONS,
   authorizerRejectReason,
@@ -16,9 +16,9 @@ import {
   METRICS_NAMESPACE,
   type MetricKey,
   type MetricSpec,
-} from '../../../lambdas/shared/metric-catalog';
-import { countMetric, resetMetrics } from '../../../lambdas/shared/metrics';
-import { captureOutput, type Capture } from './output-capture';
+} from '../../../lambdas/contract/metric-catalog';
+import { countMetric, resetMetrics } from '../../../lambdas/telemetry/metrics';
+import { captureOutput, type Capture } from '../../support/output-capture';
 
 const STACK = 'AuthorizerMetricsTest';
 let capture: Capture;

@@ -38,7 +38,7 @@ export function captureOutput(): Capture {
   const spies = [
     jest.spyOn(process.stdout, 'write').mockImplementation(record),
     jest.spyOn(process.stderr, 'write').mockImplementation(record),
-    // The authorizer's lines go straight to the descriptors (lambdas/shared/write-line.ts).
+    // The authorizer's lines go straight to the descriptors (lambdas/telemetry/write-line.ts).
     jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, data: unknown, ...rest: unknown[]) => {
       if (fd !== 1 && fd !== 2) return (realWriteSync as (...a: unknown[]) => number)(fd, data, ...rest);
       const bytes = Buffer.isBuffer(data) ? data.subarray(typeof rest[0] === 'number' ? rest[0] : 0) : Buffer.from(String(data));

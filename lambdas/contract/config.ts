@@ -72,7 +72,7 @@ export interface TableConfig {
   readonly tableName: string;
   readonly endpoint: string | undefined;
   readonly region: string;
-  /** Per-request DynamoDB timeout (DYNAMODB_TIMEOUT_MS); undefined: the client's default (lambdas/shared/dynamo.ts). */
+  /** Per-request DynamoDB timeout (DYNAMODB_TIMEOUT_MS); undefined: the client's default (lambdas/edge/dynamo.ts). */
   readonly timeoutMs?: number;
 }
 

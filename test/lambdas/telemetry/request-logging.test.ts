@@ -5,9 +5,9 @@
  * debug sampling decision made again per invocation.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { correlationIdOf } from '../../../lambdas/shared/request-logging';
+import { correlationIdOf } from '../../../lambdas/telemetry/request-logging';
 import { context, proxyEvent } from '../../support/events';
-import { captureOutput } from './output-capture';
+import { captureOutput } from '../../support/output-capture';
 
 type Handler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 

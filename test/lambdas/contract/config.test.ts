@@ -1,5 +1,5 @@
-import { ConfigError, keySourceConfig, readSetting, readSettings, tableConfig, tokenConfig } from '../../../lambdas/shared/config';
-import { SETTINGS } from '../../../lambdas/shared/settings';
+import { ConfigError, keySourceConfig, readSetting, readSettings, tableConfig, tokenConfig } from '../../../lambdas/contract/config';
+import { SETTINGS } from '../../../lambdas/contract/settings';
 
 describe('readSetting', () => {
   it('uses the default when unset or blank', () => {

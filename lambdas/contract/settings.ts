@@ -1,7 +1,7 @@
 /**
  * Every tunable of wristband, its environment variable, its default and its
  * allowed range, written once. The CDK config (lib/config.ts), the runtime
- * config (lambdas/shared/config.ts), the local stack and the docs all read
+ * config (lambdas/contract/config.ts), the local stack and the docs all read
  * this table, so a default can never differ between them.
  */
 
@@ -160,7 +160,7 @@ export const MAIL_SETTINGS = {
 /**
  * Roles that must sign in with a second factor: a token of such a role whose `amr` lacks `otp` does not open the
  * routes reserved to roles (the authorizer's policy leaves them out). Space- or comma-separated role names; empty:
- * none. Read by the authorizer (lambdas/shared/config.ts `tokenConfig`).
+ * none. Read by the authorizer (lambdas/contract/config.ts `tokenConfig`).
  */
 export const MFA_REQUIRED_ROLES = {
   env: 'MFA_REQUIRED_ROLES',

@@ -1,8 +1,8 @@
 /**
  * wristband's operational metrics, written once: the namespace, every
  * metric name, its dimensions and the values a `reason` may take. The
- * handlers emit from this table (lambdas/shared/metrics.ts, and the
- * authorizer's lambdas/shared/authorizer-metrics.ts), and the stack builds
+ * handlers emit from this table (lambdas/telemetry/metrics.ts, and the
+ * authorizer's lambdas/authorizer/metrics.ts), and the stack builds
  * its alarms and dashboard from it (lib/constructs/wristband-monitoring.ts),
  * so a metric can never be emitted under one name and watched under another.
  *

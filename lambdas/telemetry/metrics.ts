@@ -9,7 +9,7 @@
  * POWERTOOLS_DEV (the local stack on a terminal).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { baseDimensions, METRICS, METRICS_NAMESPACE, type MetricKey, type ReasonOf } from './metric-catalog';
+import { baseDimensions, METRICS, METRICS_NAMESPACE, type MetricKey, type ReasonOf } from '../contract/metric-catalog';
 
 let metrics: Metrics | undefined;
 

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, noContent, toRequest } from '../../../lambdas/shared/http';
-import { InvalidCredentialsError, InvalidTokenError, NotFoundError, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../../../lambdas/shared/errors';
+import { adminOf, callerOf, DEADLINE_MARGIN_MS, errorResponse, httpHandler, isJsonMediaType, jsonResponse, noContent, toRequest } from '../../../lambdas/edge/http';
+import { InvalidCredentialsError, InvalidTokenError, NotFoundError, TooManyAttemptsError, UnauthorizedError, ValidationError } from '../../../lambdas/contract/errors';
 import { proxyEvent } from '../../support/events';
 
 describe('reading the body', () => {

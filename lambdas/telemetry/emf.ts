@@ -3,13 +3,14 @@
  * stdout per data point, which CloudWatch Logs turns into a metric.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  *
- * The handlers use Powertools Metrics (lambdas/shared/metrics.ts); this
+ * The handlers use Powertools Metrics (lambdas/telemetry/metrics.ts); this
  * exists for the authorizer, whose bundle Powertools Metrics would grow by
  * ~11 KB against a 60 KB budget. Both write the same line for the same
- * metric (checked by test/lambdas/shared/metrics.test.ts), and both follow
+ * metric (checked by test/lambdas/authorizer/metric-lines.test.ts › the two
+ * writers), and both follow
  * the same switches: POWERTOOLS_METRICS_DISABLED, else off in POWERTOOLS_DEV.
  */
-import { baseDimensions, DIMENSIONS, METRICS, METRICS_NAMESPACE, type MetricKey } from './metric-catalog';
+import { baseDimensions, DIMENSIONS, METRICS, METRICS_NAMESPACE, type MetricKey } from '../contract/metric-catalog';
 import { STDOUT, writeText } from './write-line';
 
 type Env = Readonly<Record<string, string | undefined>>;

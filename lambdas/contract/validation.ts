@@ -3,7 +3,7 @@
  * shapes (unknown fields are refused, so a `role` in a registration body is
  * an error, never honoured), every problem reported with its field. Each
  * parser also carries the JSON Schema of what it accepts, so the OpenAPI
- * document (lambdas/shared/openapi.ts) is generated from the very shapes
+ * document (lambdas/contract/openapi.ts) is generated from the very shapes
  * the handlers parse with.
  */
 import { ValidationError, type FieldProblem } from './errors';

@@ -3,9 +3,9 @@
  * dependency failure (503, retry) and a bug (500).
  */
 import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient, type WriteRequest, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { TableConfig } from './config';
-import { ServiceUnavailableError } from './errors';
-import { TABLE } from './table-schema';
+import type { TableConfig } from '../contract/config';
+import { ServiceUnavailableError } from '../contract/errors';
+import { TABLE } from '../contract/table-schema';
 
 export interface Db {
   readonly client: DynamoDBClient;

@@ -1,6 +1,6 @@
 /**
  * The authorizer's metrics: one count per invocation, by outcome. Written
- * with the tiny EMF writer (lambdas/shared/emf.ts), not Powertools Metrics,
+ * with the tiny EMF writer (lambdas/telemetry/emf.ts), not Powertools Metrics,
  * to keep the authorizer's bundle small.
  *
  * API Gateway caches the authorizer's decision per token, so these count
@@ -8,9 +8,9 @@
  * used for 300 s of calls counts once. The gateway's own view of every
  * request is in the access logs and the API's metrics.
  */
-import { emitCount } from './emf';
-import { authorizerRejectReason } from './metric-catalog';
-import { findRoute, routeTable, type TableRoute } from './route-table';
+import { emitCount } from '../telemetry/emf';
+import { authorizerRejectReason } from '../contract/metric-catalog';
+import { findRoute, routeTable, type TableRoute } from '../contract/route-table';
 
 export type AuthorizerOutcome = 'allow' | 'deny' | 'reject' | 'error';
 

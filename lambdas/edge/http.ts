@@ -4,10 +4,10 @@
  * the contract's responses. Domain code never sees an event.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { decodeAuthorizerContext, type AuthorizerContext } from './authorizer-context';
-import { CORS_ORIGIN_ENV, corsHeaders, type CorsHeaders } from './cors';
+import { decodeAuthorizerContext, type AuthorizerContext } from '../contract/authorizer-context';
+import { CORS_ORIGIN_ENV, corsHeaders, type CorsHeaders } from '../contract/cors';
 import { isDependencyFailure } from './dynamo';
-import { processMfaRequiredRoles, readSetting } from './config';
+import { processMfaRequiredRoles, readSetting } from '../contract/config';
 import {
   bearerChallengeOf,
   errorBody,
@@ -21,16 +21,16 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   WristbandError,
-} from './errors';
-import { logger } from './logger';
-import { startRequestLog } from './request-logging';
-import { roleConfig, type Role } from './roles';
+} from '../contract/errors';
+import { logger } from '../telemetry/logger';
+import { startRequestLog } from '../telemetry/request-logging';
+import { roleConfig, type Role } from '../contract/roles';
 import { routeRefusal, signedInWithOtp } from '../authorizer/policy';
-import { LIMITS } from './settings';
-import { tracedHandler } from './tracing';
-import { findDuplicateKey } from './validation';
+import { LIMITS } from '../contract/settings';
+import { tracedHandler } from '../telemetry/tracing';
+import { findDuplicateKey } from '../contract/validation';
 
-export { CORS_HEADERS, EXPOSED_HEADERS, rateLimitedHeaders } from './cors';
+export { CORS_HEADERS, EXPOSED_HEADERS, rateLimitedHeaders } from '../contract/cors';
 
 let cors: { origin: string | undefined; headers: CorsHeaders } | undefined;
 

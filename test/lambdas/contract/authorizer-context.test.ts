@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { policyFor } from '../../../lambdas/authorizer/policy';
-import { decodeAuthorizerContext, decodeList, encodeAuthorizerContext, encodeList } from '../../../lambdas/shared/authorizer-context';
+import { decodeAuthorizerContext, decodeList, encodeAuthorizerContext, encodeList } from '../../../lambdas/contract/authorizer-context';
 import { authorizerContextOf, LOCAL_API_STAGE, methodArnOf } from '../../../local/events';
 import { context, proxyEvent } from '../../support/events';
 

@@ -5,7 +5,7 @@
  * route) and hands numbers and booleans over as strings. So the context is
  * written and read here only, as strings: `encodeAuthorizerContext` in the
  * authorizer (lambdas/authorizer/policy.ts), `decodeAuthorizerContext` in
- * the handlers (lambdas/shared/http.ts `callerOf`). A list claim travels as
+ * the handlers (lambdas/edge/http.ts `callerOf`). A list claim travels as
  * `encodeList` (a JSON array of strings, in one string).
  *
  * No imports beyond the route table: this is part of the authorizer bundle.

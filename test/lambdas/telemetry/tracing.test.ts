@@ -9,7 +9,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Segment, type Subsegment } from 'aws-xray-sdk-core';
 import { parseSigningKey } from '../../../lambdas/keys/key-set';
-import { awsSubsegment, tracedHandler, type TracerLike } from '../../../lambdas/shared/tracing';
+import { awsSubsegment, tracedHandler, type TracerLike } from '../../../lambdas/telemetry/tracing';
 import { setUpEnvironment } from '../../support/environment';
 import { proxyEvent } from '../../support/events';
 import { FAKE_SECRET_ARN, type FakeSecrets, serveFakeAwsKeys } from '../keys/fake-secrets';
@@ -152,7 +152,7 @@ describe('the functions, traced as in Lambda', () => {
 
   it('login: DynamoDB calls as subsegments of the handler, and no token, password or email anywhere in the trace', async () => {
     const load = async (name: string) => ((await import(`../../../lambdas/handlers/${name}`)) as { handler: Handler }).handler;
-    const tracing = await import('../../../lambdas/shared/tracing');
+    const tracing = await import('../../../lambdas/telemetry/tracing');
     expect(tracing.tracer.isTracingEnabled()).toBe(true);
     const [register, login] = [await load('register'), await load('login')];
     const email = `traced-${Date.now()}@example.com`;
