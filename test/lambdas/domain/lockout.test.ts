@@ -1,8 +1,8 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { getN, keyOf } from '../../../lambdas/edge/dynamo';
-import type { Attempt } from '../../../lambdas/domain/lockout';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { getN, keyOf, N } from '../../../lambdas/edge/dynamo';
+import { Lockout, type Attempt } from '../../../lambdas/domain/lockout';
 import { InvalidCredentialsError, TooManyAttemptsError } from '../../../lambdas/contract/errors';
-import { keys } from '../../../lambdas/contract/table-schema';
+import { keys, TABLE } from '../../../lambdas/contract/table-schema';
 import { domain } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -104,9 +104,50 @@ describe('Lockout.reserve and guard (the API password change and TOTP reuse)', (
     const env = await domain();
     const attempt = await env.lockout.reserve('once@example.com');
     attempt.failed();
-    expect(() => attempt.failed()).toThrow();
-    await expect(attempt.succeeded()).rejects.toThrow();
+    expect(() => attempt.failed()).toThrow('an attempt is settled once');
+    await expect(attempt.succeeded()).rejects.toThrow('an attempt is settled once');
   });
+
+  it('an attempt that finds its window over when it writes starts a new one: no 429 for the whole lockout in the second a lock lifts', async () => {
+    const env = await domain();
+    const email = 'lapsing@example.com';
+    // A window holding one attempt and ending at the next whole second...
+    const start = env.clock.now() - (env.clock.now() % 1000);
+    const windowEnd = start / 1000 + 1;
+    await env.db.client.send(new PutItemCommand({ TableName: env.db.tableName, Item: { ...keyOf(keys.lockout(email)), attempts: N(1), [TABLE.ttlAttribute]: N(windowEnd) } }));
+    const { Item: seen } = await env.db.client.send(new GetItemCommand({ TableName: env.db.tableName, Key: keyOf(keys.lockout(email)), ConsistentRead: true }));
+    // ...read while still live, with the clock reaching that second by the time the attempt is written.
+    let reads = 0;
+    const lockout = new Lockout(env.db, { maxAttempts: 2, lockoutSeconds: 900 }, () => (reads++ === 0 ? start : start + 1000));
+
+    const attempt = await lockout.reserve(email, { item: seen });
+
+    // Counted in a new window, alone: the old window's attempt no longer counts.
+    attempt.failed();
+    expect(await failures(env, email)).toBe(1);
+  });
+});
+
+it('a lock earned by the first attempt of a new window lifts after LOCKOUT_SECONDS too', async () => {
+  const env = await domain({ maxAttempts: 1, lockoutSeconds: 100 });
+  await env.registration.register({ email: 'restart@example.com', password: PASSWORD });
+  await expect(env.login.login('restart@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  env.clock.advance(101_000);
+  // The window lapsed: this failure starts a new one and spends its only attempt.
+  await expect(env.login.login('restart@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  const locked = await env.login.login('restart@example.com', PASSWORD).catch((e: unknown) => e);
+  expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(100);
+  env.clock.advance(101_000);
+  await expect(env.login.login('restart@example.com', PASSWORD)).resolves.toBeDefined();
+});
+
+it('an attempt count with no window end (a lock item written by hand) locks nobody: the next attempt starts a window', async () => {
+  const env = await domain({ maxAttempts: 3, lockoutSeconds: 60 });
+  await env.registration.register({ email: 'handmade@example.com', password: PASSWORD });
+  await env.db.client.send(new PutItemCommand({ TableName: env.db.tableName, Item: { ...keyOf(keys.lockout('handmade@example.com')), attempts: N(7) } }));
+  await expect(env.login.login('handmade@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  expect(await failures(env, 'handmade@example.com')).toBe(1);
+  await expect(env.login.login('handmade@example.com', PASSWORD)).resolves.toBeDefined();
 });
 
 it('refuses a login for a malformed email with a validation error, not a credentials error', async () => {
