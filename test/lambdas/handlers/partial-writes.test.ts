@@ -17,6 +17,7 @@ import { DynamoProxy, INTERNAL_ERROR, itemKeyOf, type DynamoRequestBody, type Fa
 import { setUpEnvironment, type TestEnvironment } from '../../support/environment';
 import { proxyEvent, withCaller, routed } from '../../support/events';
 import { strongPassword, uniqueEmail } from '../../support/local-stack';
+import { logger } from '../../../lambdas/telemetry/logger';
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -110,6 +111,33 @@ async function familyOf(refreshToken: string): Promise<string> {
 /** A write that reserves a login attempt (not the give-back of a successful one). */
 const isReservation = (b: DynamoRequestBody) => itemKeyOf(b)?.startsWith('LOCK#') === true && /SET attempts = :one|ADD attempts :one/.test(b.UpdateExpression ?? '');
 const CONDITION_FAILED: Fault = { kind: 'error', status: 400, type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' };
+
+/** The bodies of the calls of `operation` that pass `keep`, as they go by (a rule that never faults). */
+function watch(operation: string, keep: (b: DynamoRequestBody) => boolean): DynamoRequestBody[] {
+  const seen: DynamoRequestBody[] = [];
+  proxy.inject({ operation, when: (b) => (keep(b) && seen.push(b), false), fault: INTERNAL_ERROR });
+  return seen;
+}
+const isLockItem = (b: DynamoRequestBody) => itemKeyOf(b)?.startsWith('LOCK#') === true;
+
+/**
+ * What `act` had the handlers' logger write, as `{ level, message, ...attributes }`. Tests run the logger SILENT,
+ * set once at import (log-secrets.test.ts checks the written JSON), so this listens at the logger's methods.
+ */
+async function logsOf(act: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const spies = (['info', 'warn', 'error'] as const).map((level) =>
+    jest.spyOn(logger, level).mockImplementation(((message: unknown, attributes?: object) => {
+      lines.push({ level: level.toUpperCase(), message, ...attributes });
+    }) as never),
+  );
+  try {
+    await act();
+    return lines;
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
 
 async function attemptsOf(email: string): Promise<number | undefined> {
   const out = await env.db.client.send(new GetItemCommand({ TableName: env.tableName, Key: keyOf(keys.lockout(email)), ConsistentRead: true }));
@@ -303,33 +331,73 @@ describe('login', () => {
     await register(email);
     proxy.inject({ operation: 'UpdateItem', when: isReservation, fault: CONDITION_FAILED });
 
+    const reads = watch('GetItem', isLockItem);
+
     expect(body(await h.login(post({ email, password: 'a wrong password, long enough' }))).error).toBe('invalid_credentials');
     expect(await attemptsOf(email)).toBe(1);
     expect(proxy.faulted('error')).toBeGreaterThan(0);
+    // The item is read again after the lost race, strongly consistent: a stale copy could show the state the write
+    // just lost to, and every round would lose again until the 503 (dynalite is always consistent; DynamoDB is not).
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.map((b) => b.ConsistentRead)).toEqual(reads.map(() => true));
   });
 
   it('gives up with 503 after a bounded number of rounds when every reservation loses its race', async () => {
     const email = uniqueEmail('storm');
     await register(email);
+    const reservations = watch('UpdateItem', isReservation);
     proxy.inject({ operation: 'UpdateItem', when: isReservation, times: Infinity, fault: CONDITION_FAILED });
     const before = proxy.calls.length;
+    let response: APIGatewayProxyResult | undefined;
+    const logs = await logsOf(async () => {
+      response = await h.login(post({ email, password: 'a wrong password, long enough' }));
+    });
 
-    expectUnavailable(await h.login(post({ email, password: 'a wrong password, long enough' })));
-
+    expectUnavailable(response!);
     const lockCalls = proxy.calls.slice(before).filter((c) => c.operation === 'UpdateItem' || c.operation === 'GetItem');
     expect(lockCalls.length).toBeGreaterThanOrEqual(2);
-    expect(lockCalls.length).toBeLessThanOrEqual(12);
+    // Five rounds of write-and-read again, then the 503.
+    expect(reservations).toHaveLength(5);
+    // The operator's log tells this storm apart from a DynamoDB outage.
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'dependency failure', reason: 'lockout counter contention' }));
+  });
+
+  it('answers a locked email from the read it makes anyway, writing nothing (a guessing burst costs no write capacity)', async () => {
+    const { email, password } = await register();
+    let locked = 0;
+    for (let i = 0; i < 20 && locked === 0; i++) locked = (await h.login(post({ email, password: 'a wrong password, long enough' }))).statusCode === 429 ? 1 : 0;
+    expect(locked).toBe(1);
+    const writes = watch('UpdateItem', isLockItem);
+
+    for (let i = 0; i < 5; i++) expect((await h.login(post({ email, password }))).statusCode).toBe(429);
+
+    expect(writes).toEqual([]);
   });
 
   it('still logs in when giving back a successful attempt fails; the attempt stays counted', async () => {
     const { email, password } = await register();
     proxy.inject({ operation: 'UpdateItem', when: (b) => itemKeyOf(b)?.startsWith('LOCK#') === true && /:minusOne/.test(b.UpdateExpression ?? ''), times: Infinity, fault: INTERNAL_ERROR });
 
-    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
-    proxy.clear();
-    expect(await attemptsOf(email)).toBe(1);
-    expect((await h.login(post({ email, password }))).statusCode).toBe(200);
-    expect(await attemptsOf(email)).toBe(1);
+    const logs = await logsOf(async () => {
+      expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+      proxy.clear();
+      expect(await attemptsOf(email)).toBe(1);
+      expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+      expect(await attemptsOf(email)).toBe(1);
+    });
+    const warnings = logs.filter((line) => line.level === 'WARN');
+    // One warning for the operator, for the give-back that failed (not for the one that worked), naming the error only.
+    expect(warnings).toEqual([expect.objectContaining({ message: 'lockout: could not give back a successful attempt', error: 'InternalServerError' })]);
+  });
+
+  it('warns nobody when a successful attempt\'s window is already over at the give-back (nothing left to give back)', async () => {
+    const { email, password } = await register();
+    // DynamoDB refuses the give-back's condition, as it does once the window has lapsed.
+    proxy.inject({ operation: 'UpdateItem', when: (b) => isLockItem(b) && /:minusOne/.test(b.UpdateExpression ?? ''), fault: CONDITION_FAILED });
+    const logs = await logsOf(async () => {
+      expect((await h.login(post({ email, password }))).statusCode).toBe(200);
+    });
+    expect(logs.filter((line) => line.level === 'WARN')).toEqual([]);
   });
 
   it('hands out no tokens when the session cannot be stored', async () => {
