@@ -3,6 +3,7 @@ import { getN, keyOf, N } from '../../../lambdas/edge/dynamo';
 import { Lockout, type Attempt } from '../../../lambdas/domain/lockout';
 import { InvalidCredentialsError, TooManyAttemptsError } from '../../../lambdas/contract/errors';
 import { keys, TABLE } from '../../../lambdas/contract/table-schema';
+import { logger } from '../../../lambdas/telemetry/logger';
 import { domain } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -148,6 +149,20 @@ it('an attempt count with no window end (a lock item written by hand) locks nobo
   await expect(env.login.login('handmade@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
   expect(await failures(env, 'handmade@example.com')).toBe(1);
   await expect(env.login.login('handmade@example.com', PASSWORD)).resolves.toBeDefined();
+});
+
+it('tells the operator when a lockout starts: one line, with its length, for the failure that spends the budget', async () => {
+  const env = await domain({ maxAttempts: 3, lockoutSeconds: 120 });
+  await env.registration.register({ email: 'told@example.com', password: PASSWORD });
+  // Tests run the logger SILENT: listen at its method.
+  const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  try {
+    for (let i = 0; i < 3; i++) await expect(env.login.login('told@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(env.login.login('told@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(info.mock.calls).toEqual([['lockout started', { lockoutSeconds: 120 }]]);
+  } finally {
+    info.mockRestore();
+  }
 });
 
 it('refuses a login for a malformed email with a validation error, not a credentials error', async () => {
