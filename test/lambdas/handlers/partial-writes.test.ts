@@ -115,7 +115,15 @@ const CONDITION_FAILED: Fault = { kind: 'error', status: 400, type: 'com.amazona
 /** The bodies of the calls of `operation` that pass `keep`, as they go by (a rule that never faults). */
 function watch(operation: string, keep: (b: DynamoRequestBody) => boolean): DynamoRequestBody[] {
   const seen: DynamoRequestBody[] = [];
-  proxy.inject({ operation, when: (b) => (keep(b) && seen.push(b), false), fault: INTERNAL_ERROR });
+  proxy.inject({
+    operation,
+    // Records the matching requests and faults none of them.
+    when: (b) => {
+      if (keep(b)) seen.push(b);
+      return false;
+    },
+    fault: INTERNAL_ERROR,
+  });
   return seen;
 }
 const isLockItem = (b: DynamoRequestBody) => itemKeyOf(b)?.startsWith('LOCK#') === true;
