@@ -364,14 +364,25 @@ function laggingTabStorages(lagMs: number): [TokenStorage, TokenStorage] {
   return [view(0), view(1)];
 }
 
+/** Two tab clients on one channel behind the installed Web Locks, closed (and the locks removed) after `run`. */
+async function withTwoTabs(storageA: TokenStorage, storageB: TokenStorage, run: (tabA: ReturnType<typeof recordedClient>, tabB: ReturnType<typeof recordedClient>) => Promise<void>): Promise<void> {
+  installWebLocks();
+  const channel = `wristband-test-${Math.random()}`;
+  const tabA = recordedClient({ storage: storageA, channel });
+  const tabB = recordedClient({ storage: storageB, channel });
+  try {
+    await run(tabA, tabB);
+  } finally {
+    tabA.client.close();
+    tabB.client.close();
+    Reflect.deleteProperty(globalThis, 'navigator');
+  }
+}
+
 describe('other tabs', () => {
   it('two tabs sharing one stored pair, with a Web Lock, spend the refresh token once: the waiting tab re-reads', async () => {
-    installWebLocks();
     const shared = memoryStorage(); // as localStorage: one store, both tabs
-    const channel = `wristband-test-${Math.random()}`;
-    const tabA = recordedClient({ storage: shared, channel });
-    const tabB = recordedClient({ storage: shared, channel });
-    try {
+    await withTwoTabs(shared, shared, async (tabA, tabB) => {
       await tabA.client.login(ALICE.email, ALICE.password);
       await expireLocally(shared);
 
@@ -381,20 +392,12 @@ describe('other tabs', () => {
       expect(tabA.count('/refresh') + tabB.count('/refresh')).toBe(1);
       await expireLocally(shared);
       expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
-    } finally {
-      tabA.client.close();
-      tabB.client.close();
-      Reflect.deleteProperty(globalThis, 'navigator');
-    }
+    });
   });
 
   it("two tabs, one refresh, when the other tab's new pair reaches the waiting tab's storage after the lock does", async () => {
-    installWebLocks();
     const [storageA, storageB] = laggingTabStorages(300);
-    const channel = `wristband-test-${Math.random()}`;
-    const tabA = recordedClient({ storage: storageA, channel });
-    const tabB = recordedClient({ storage: storageB, channel });
-    try {
+    await withTwoTabs(storageA, storageB, async (tabA, tabB) => {
       await tabA.client.login(ALICE.email, ALICE.password);
       await new Promise((resolve) => setTimeout(resolve, 350)); // the pair has reached tab B
       await expireLocally(storageA);
@@ -409,11 +412,7 @@ describe('other tabs', () => {
       await new Promise((resolve) => setTimeout(resolve, 350));
       await expireLocally(storageB);
       expect((await tabB.client.profile()).email).toBe(ALICE.email); // the family is alive: no reuse was detected
-    } finally {
-      tabA.client.close();
-      tabB.client.close();
-      Reflect.deleteProperty(globalThis, 'navigator');
-    }
+    });
   });
 
   it('in Node, clients broadcast nothing by default: one user logging out leaves the others alone', async () => {
