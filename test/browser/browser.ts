@@ -96,3 +96,26 @@ export async function signedOut(page: Page): Promise<void> {
   await page.locator('#status', { hasText: 'Signed out' }).waitFor();
   await page.locator('#login-form').waitFor();
 }
+
+/**
+ * Two tabs of one profile signed in as `email`, their stored pair made to look expired, then reloaded at one
+ * moment: exactly one /refresh, and both still signed in with no error. The context is left open for more.
+ */
+export async function refreshTwoTabsAtOnce(run: BrowserRun, email: string, password: string): Promise<{ context: BrowserContext; tabs: [Page, Page] }> {
+  const { context, refreshes } = await newProfile(run);
+  const tabA = await openDemo(run, context);
+  await logIn(tabA, email, password);
+  const tabB = await openDemo(run, context);
+  await signedInAs(tabB, email);
+  await expireStoredToken(tabA);
+  const before = refreshes();
+
+  await reloadAtOnce([tabA, tabB]);
+
+  expect(refreshes() - before).toBe(1);
+  for (const tab of [tabA, tabB]) {
+    await signedInAs(tab, email);
+    expect(await tab.locator('#error').isHidden()).toBe(true);
+  }
+  return { context, tabs: [tabA, tabB] };
+}

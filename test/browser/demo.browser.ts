@@ -7,7 +7,7 @@ import { decodeClaims } from '../../client';
 import { ERRORS } from '../../lambdas/contract/errors';
 import type { PageGlobals } from './page-globals';
 import { ADMIN, ALICE, strongPassword, uniqueEmail } from '../support/local-stack';
-import { expireStoredToken, logIn, newProfile, openDemo, reloadAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
+import { expireStoredToken, logIn, newProfile, openDemo, refreshTwoTabsAtOnce, screenshot, signedInAs, signedOut, startBrowserRun, type BrowserRun } from './browser';
 
 let run: BrowserRun;
 
@@ -101,21 +101,7 @@ it('shows the admin panel to the admin, with the users and their roles, and chan
 });
 
 it('two tabs refreshing at the same moment both stay signed in (default grace interval): one refresh, shared', async () => {
-  const { context, refreshes } = await newProfile(run);
-  const tabA = await openDemo(run, context);
-  await logIn(tabA, ALICE.email, ALICE.password);
-  const tabB = await openDemo(run, context);
-  await signedInAs(tabB, ALICE.email);
-  await expireStoredToken(tabA);
-  const before = refreshes();
-
-  await reloadAtOnce([tabA, tabB]);
-
-  expect(refreshes() - before).toBe(1);
-  for (const tab of [tabA, tabB]) {
-    await signedInAs(tab, ALICE.email);
-    expect(await tab.locator('#error').isHidden()).toBe(true);
-  }
+  const { context } = await refreshTwoTabsAtOnce(run, ALICE.email, ALICE.password);
   await context.close();
 });
 
