@@ -16,7 +16,7 @@
  * - refuses, like the authorizer's policy, a role that needs a second factor
  *   (MFA_REQUIRED_ROLES, also in this function's environment) on a route
  *   reserved to roles when the token's `amr` has no `otp` (the same 403, with
- *   its hint to enrol). Both ask one function, the policy's `routeRefusal`,
+ *   its hint to enrol). Both ask one function, `routeRefusal` (lambdas/contract/routes.ts),
  *   so this re-check can never be weaker than the policy;
  * - answers every error in the contract's shape (`{"error":{"code","message"}}`)
  *   with the CORS headers, and a throw it does not know as a 500 without details.
@@ -28,11 +28,11 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { AuthorizerContext } from './contract/authorizer-context';
-import { routeRefusal, signedInWithOtp } from './authorizer/policy';
 import { processMfaRequiredRoles } from './contract/config';
 import { ForbiddenError } from './contract/errors';
 import { httpHandler, jsonResponse, unexpiredContext, type HttpHandler } from './edge/http';
 import { routeOfResource, routeTable } from './contract/route-table';
+import { routeRefusal, signedInWithOtp } from './contract/routes';
 
 export { ForbiddenError, NotFoundError, ValidationError, WristbandError } from './contract/errors';
 export { jsonResponse, noContent, toRequest as requestOf, type HttpRequest } from './edge/http';

@@ -208,7 +208,7 @@ export class Wristband extends Construct {
         this.routeEnvFunctions.add(fn);
         fn.addEnvironment(ROUTES_ENV, Lazy.string({ produce: () => encodeRouteTable(this.routeList.filter((r) => r.function === fn)) }));
         fn.addEnvironment(ROLES_ENV, encodeRoleConfig(this.roles));
-        // protectedHandler asks the policy's question (lambdas/authorizer/policy.ts routeRefusal), which needs the roles that need a second factor.
+        // protectedHandler asks the policy's question (lambdas/contract/routes.ts routeRefusal), which needs the roles that need a second factor.
         fn.addEnvironment(MFA_REQUIRED_ROLES.env, settingsEnvironment(this.config)[MFA_REQUIRED_ROLES.env] as string);
       }
     } else {

@@ -13,7 +13,8 @@ import { InvalidTokenError } from '../contract/errors';
 import { AccessTokenVerifier, type AccessClaims } from '../tokens/access-token-verifier';
 import { bearerToken } from '../contract/bearer';
 import { AuthorizerLog } from './log';
-import { policyFor, routeRefusal, signedInWithOtp } from './policy';
+import { routeRefusal, signedInWithOtp } from '../contract/routes';
+import { policyFor } from './policy';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context?: Context) => Promise<APIGatewayAuthorizerResult>;

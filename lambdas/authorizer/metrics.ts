@@ -35,7 +35,7 @@ export function authorizerOutcome(outcome: AuthorizerOutcome, reason?: string): 
 
 /**
  * Counts `allow` or `deny` for the route being called: whether `open` (the
- * policy's own decision, `routeRefusal` in lambdas/authorizer/policy.ts,
+ * policy's own decision, `routeRefusal` in lambdas/contract/routes.ts,
  * role and second factor alike) leaves it open, for the route table's entry
  * (the same fact the returned policy is built from), not by evaluating the
  * policy again on the hot path.

@@ -8,36 +8,8 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { encodeAuthorizerContext } from '../contract/authorizer-context';
 import { routeTable, type TableRoute } from '../contract/route-table';
-import { mayCall, needsSecondFactor, routeArnSuffix, type Role } from '../contract/routes';
+import { routeArnSuffix, routeRefusal, signedInWithOtp, type Role } from '../contract/routes';
 import type { AccessClaims } from '../tokens/access-token-verifier';
-
-/** Why a route is closed to a caller (for logs; the caller gets one 403 either way). */
-export type RouteRefusal = 'role_not_allowed' | 'second_factor_required';
-
-/** What the decision needs to know about a caller: the token's role, and whether its `amr` has `otp`. */
-export interface RouteCaller {
-  readonly role: AccessClaims['role'] | undefined;
-  readonly otp: boolean;
-}
-
-/** Whether a token's `amr` says the user signed in with a second factor. */
-export function signedInWithOtp(amr: readonly string[] | undefined): boolean {
-  return (amr ?? []).includes('otp');
-}
-
-/**
- * The one decision whether a caller may call a protected route: the role
- * must be one the route allows, and a role in `mfaRequiredRoles`
- * (MFA_REQUIRED_ROLES) needs `otp` for routes reserved to roles. The policy
- * lists exactly the routes this leaves open, and `protectedHandler`
- * (lambdas/protect.ts) asks it again behind a cached Allow, so the two
- * cannot drift. Undefined: open.
- */
-export function routeRefusal(route: Pick<TableRoute, 'access'>, caller: RouteCaller, mfaRequiredRoles: readonly Role[]): RouteRefusal | undefined {
-  if (!mayCall(caller.role, route)) return 'role_not_allowed';
-  if (needsSecondFactor(caller.role, route, mfaRequiredRoles, caller.otp)) return 'second_factor_required';
-  return undefined;
-}
 
 /** `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` -> the part up to the stage. */
 export function apiStageArn(methodArn: string): string {

@@ -181,3 +181,32 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 export function abuseLimitedRoutes(): readonly Route[] {
   return (ROUTES as readonly Route[]).filter((route) => route.access === 'public' && route.method !== 'GET');
 }
+
+/** Why a route is closed to a caller (for logs; the caller gets one 403 either way). */
+export type RouteRefusal = 'role_not_allowed' | 'second_factor_required';
+
+/** What the decision needs to know about a caller: the token's role, and whether its `amr` has `otp`. */
+export interface RouteCaller {
+  readonly role: Role | undefined;
+  readonly otp: boolean;
+}
+
+/** Whether a token's `amr` says the user signed in with a second factor. */
+export function signedInWithOtp(amr: readonly string[] | undefined): boolean {
+  return (amr ?? []).includes('otp');
+}
+
+/**
+ * The one decision whether a caller may call a protected route: the role
+ * must be one the route allows, and a role in `mfaRequiredRoles`
+ * (MFA_REQUIRED_ROLES) needs `otp` for routes reserved to roles. The
+ * authorizer's policy (lambdas/authorizer/policy.ts) lists exactly the
+ * routes this leaves open, and `protectedHandler` (lambdas/protect.ts) and
+ * `adminOf` (lambdas/edge/http.ts) ask it again behind a cached Allow, so
+ * they cannot drift. Undefined: open.
+ */
+export function routeRefusal(route: { readonly access: Access }, caller: RouteCaller, mfaRequiredRoles: readonly Role[]): RouteRefusal | undefined {
+  if (!mayCall(caller.role, route)) return 'role_not_allowed';
+  if (needsSecondFactor(caller.role, route, mfaRequiredRoles, caller.otp)) return 'second_factor_required';
+  return undefined;
+}

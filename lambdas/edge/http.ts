@@ -25,7 +25,7 @@ import {
 import { logger } from '../telemetry/logger';
 import { startRequestLog } from '../telemetry/request-logging';
 import { roleConfig, type Role } from '../contract/roles';
-import { routeRefusal, signedInWithOtp } from '../authorizer/policy';
+import { routeRefusal, signedInWithOtp } from '../contract/routes';
 import { LIMITS } from '../contract/settings';
 import { tracedHandler } from '../telemetry/tracing';
 import { findDuplicateKey } from '../contract/validation';

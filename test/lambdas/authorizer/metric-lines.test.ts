@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { routeRefusal } from '../../../lambdas/authorizer/policy';
+import { routeRefusal } from '../../../lambdas/contract/routes';
 import { authorizerDecision, authorizerOutcome } from '../../../lambdas/authorizer/metrics';
 import { emfDocument, metricsDisabled } from '../../../lambdas/telemetry/emf';
 import {
