@@ -100,7 +100,7 @@ export class RefreshTokens {
    * new random ids, so they need no condition; if the batch fails, the
    * token is never handed out.
    */
-  async start(account: Account, client?: string, amr: readonly AuthMethod[] = ['pwd']): Promise<string> {
+  async start(account: Account, client: string | undefined, amr: readonly AuthMethod[]): Promise<string> {
     const familyId = randomUUID();
     const token = newRefreshToken();
     const expiresAt = this.expiry();

@@ -5,10 +5,13 @@
  * failed writes in partial-writes.test.ts, the HTTP view in
  * test/local/refresh-reuse-interval.test.ts and session-controls.test.ts.)
  */
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { keyOf, N } from '../../../lambdas/edge/dynamo';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHash, createHmac } from 'node:crypto';
+import { keyOf, N, S, type Db } from '../../../lambdas/edge/dynamo';
 import { InvalidTokenError } from '../../../lambdas/contract/errors';
 import { keys, TABLE } from '../../../lambdas/contract/table-schema';
+import { RefreshTokens } from '../../../lambdas/domain/refresh-tokens';
+import { logger } from '../../../lambdas/telemetry/logger';
 import { domain, TOKEN_CONFIG, tokensOf } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -113,6 +116,18 @@ describe('the session list', () => {
     expect(second.refreshToken).toBeDefined();
   });
 
+  it('lists many sessions newest first, whatever order their ids are stored in', async () => {
+    const { login, clock, refreshTokens, user } = await signedIn('ordered@example.com');
+    for (let i = 0; i < 12; i++) {
+      clock.advance(1000);
+      tokensOf(await login.login('ordered@example.com', PASSWORD));
+    }
+    const created = (await refreshTokens.sessionsOf(user.id)).map((s) => s.createdAt);
+    expect(created).toHaveLength(13);
+    expect(created).toEqual([...created].sort().reverse());
+    expect(new Set(created).size).toBe(13);
+  });
+
   it('dates a session from before sessions were described by its expiry: last used one lifetime before it', async () => {
     const { db, clock, refreshTokens, user } = await signedIn('legacy@example.com');
     const expiresAt = Math.floor(clock.now() / 1000) + 1800;
@@ -148,5 +163,207 @@ describe('a deleted user', () => {
     expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('user_gone');
     expect(newcomer.id).toBeDefined();
     expect(rotated.refreshToken).toBeDefined();
+  });
+});
+
+/** SHA-256 of a refresh token, hex: the key its item is stored under. */
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * The same table seen through a client that lets a test act between the domain's calls: `before` runs ahead of
+ * every command (and may change the table, as a concurrent request would), and `sent` lists what was sent.
+ */
+function watched(db: Db, before: (command: { input: Record<string, unknown> }) => Promise<void> = async () => undefined) {
+  const sent: { name: string; input: Record<string, unknown> }[] = [];
+  const client = {
+    send: async (command: { input: Record<string, unknown>; constructor: { name: string } }) => {
+      sent.push({ name: command.constructor.name, input: command.input });
+      await before(command);
+      return db.client.send(command as never);
+    },
+  } as unknown as DynamoDBClient;
+  return { db: { client, tableName: db.tableName } satisfies Db, sent };
+}
+
+describe('how a session signed in', () => {
+  it('carries a second factor to every token of the session, replays included, and a password-only sign-in stays password-only', async () => {
+    const env = await signedIn('amr@example.com');
+    const account = (await env.users.accountByEmail('amr@example.com'))!;
+    const withOtp = await env.refreshTokens.start(account, undefined, ['pwd', 'otp']);
+    const rotated = await env.refreshTokens.rotate(withOtp);
+    expect(rotated.amr).toEqual(['pwd', 'otp']);
+    expect((await env.refreshTokens.rotate(withOtp)).amr).toEqual(['pwd', 'otp']);
+    expect((await env.refreshTokens.rotate(rotated.refreshToken)).amr).toEqual(['pwd', 'otp']);
+
+    expect((await env.refreshTokens.rotate(env.pair.refreshToken)).amr).toEqual(['pwd']);
+  });
+
+  it('reads a token from before amr was stored as a password sign-in, and keeps only methods it knows', async () => {
+    const env = await signedIn('old-amr@example.com');
+    const account = (await env.users.accountByEmail('old-amr@example.com'))!;
+    const tokenWith = async (amr: string | undefined) => {
+      const token = await env.refreshTokens.start(account, undefined, ['pwd']);
+      const key = keyOf(keys.refreshToken(hashOf(token)));
+      await env.db.client.send(
+        amr === undefined
+          ? new UpdateItemCommand({ TableName: env.db.tableName, Key: key, UpdateExpression: 'REMOVE amr' })
+          : new UpdateItemCommand({ TableName: env.db.tableName, Key: key, UpdateExpression: 'SET amr = :a', ExpressionAttributeValues: { ':a': S(amr) } }),
+      );
+      return (await env.refreshTokens.rotate(token)).amr;
+    };
+    expect(await tokenWith(undefined)).toEqual(['pwd']);
+    expect(await tokenWith('otp sms')).toEqual(['otp']);
+    expect(await tokenWith('sms')).toEqual(['pwd']);
+  });
+});
+
+describe('the successor handed out again', () => {
+  it('is HMAC-SHA256 keyed with the parent token over a fixed label and the stored salt: a stored format that a release must not change', async () => {
+    const { db, sessions, pair } = await signedIn('derived@example.com');
+    const next = await sessions.refresh(pair.refreshToken);
+    const item = (await db.client.send(new GetItemCommand({ TableName: db.tableName, Key: keyOf(keys.refreshToken(hashOf(pair.refreshToken))), ConsistentRead: true }))).Item!;
+    const salt = Buffer.from(item.successorSalt!.S!, 'base64url');
+    const expected = createHmac('sha256', pair.refreshToken).update('wristband refresh successor v1').update(salt).digest().subarray(0, 32).toString('base64url');
+    expect(next.refreshToken).toBe(expected);
+    expect(item.successor!.S).toBe(hashOf(expected));
+  });
+
+  it('is refused as reuse when the stored successor is not the one the token derives (a damaged or foreign salt), rather than handing out a token that exists nowhere', async () => {
+    const { db, sessions, pair } = await signedIn('salted@example.com');
+    const next = await sessions.refresh(pair.refreshToken);
+    await db.client.send(
+      new UpdateItemCommand({
+        TableName: db.tableName,
+        Key: keyOf(keys.refreshToken(hashOf(pair.refreshToken))),
+        UpdateExpression: 'SET successorSalt = :s',
+        ExpressionAttributeValues: { ':s': S(Buffer.alloc(32, 7).toString('base64url')) },
+      }),
+    );
+    expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('refresh_token_reused');
+    expect(await refusal(sessions.refresh(next.refreshToken))).toBe('family_revoked');
+  });
+
+  it('is refused as unknown, not a server error, when the successor item is gone (deleted by hand, or lost in a restore)', async () => {
+    const { db, sessions, pair } = await signedIn('lost-successor@example.com');
+    const next = await sessions.refresh(pair.refreshToken);
+    await db.client.send(new DeleteItemCommand({ TableName: db.tableName, Key: keyOf(keys.refreshToken(hashOf(next.refreshToken))) }));
+    expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('unknown_refresh_token');
+  });
+
+  it('tells the operator: one line for a replay answered within the interval, one warning for reuse, each naming the user and session only', async () => {
+    const { sessions, clock, pair, user, refreshTokens } = await signedIn('logged@example.com');
+    const [familyId] = (await refreshTokens.sessionsOf(user.id)).map((s) => s.id);
+    const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      await sessions.refresh(pair.refreshToken);
+      await sessions.refresh(pair.refreshToken);
+      clock.advance(INTERVAL_MS);
+      await refusal(sessions.refresh(pair.refreshToken));
+      expect(info.mock.calls).toEqual([['refresh token replayed within the reuse interval: successor handed out again', { userId: user.id, familyId }]]);
+      expect(warn.mock.calls).toEqual([['refresh token reuse: family revoked', { userId: user.id, familyId }]]);
+    } finally {
+      info.mockRestore();
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('a rotation racing a change of the table', () => {
+  const isUseMark = (command: { input: Record<string, unknown> }) => String(command.input.ConditionExpression ?? '').includes('attribute_not_exists(usedAt)');
+  const isFamilyExtension = (command: { input: Record<string, unknown> }) => String(command.input.UpdateExpression ?? '').includes('lastUsedAt = :now');
+
+  it('answers 401, not a server error, when the token item disappears between its read and its use', async () => {
+    const env = await signedIn('vanishing@example.com');
+    const key = keyOf(keys.refreshToken(hashOf(env.pair.refreshToken)));
+    const { db } = watched(env.db, async (command) => {
+      if (isUseMark(command)) await env.db.client.send(new DeleteItemCommand({ TableName: env.db.tableName, Key: key }));
+    });
+    expect(await refusal(new RefreshTokens(db, TOKEN_CONFIG, env.clock.now).rotate(env.pair.refreshToken))).toBe('unknown_refresh_token');
+  });
+
+  it('answers 401, not a server error, when the session is deleted between its read and the rotation', async () => {
+    const env = await signedIn('deleted-midway@example.com');
+    const [familyId] = (await env.refreshTokens.sessionsOf(env.user.id)).map((s) => s.id);
+    const { db } = watched(env.db, async (command) => {
+      if (isFamilyExtension(command)) await env.db.client.send(new DeleteItemCommand({ TableName: env.db.tableName, Key: keyOf(keys.family(env.user.id, familyId!)) }));
+    });
+    expect(await refusal(new RefreshTokens(db, TOKEN_CONFIG, env.clock.now).rotate(env.pair.refreshToken))).toBe('family_gone');
+    // And the session stays ended: the token opens nothing afterwards either.
+    expect(await refusal(env.sessions.refresh(env.pair.refreshToken))).toBe('family_revoked');
+  });
+
+  it('reads what decides a rotation and the session list strongly consistent (a stale read would take a just-used token for unused)', async () => {
+    const env = await signedIn('consistent@example.com');
+    const { db, sent } = watched(env.db);
+    const tokens = new RefreshTokens(db, TOKEN_CONFIG, env.clock.now);
+    const next = await tokens.rotate(env.pair.refreshToken);
+    await tokens.rotate(env.pair.refreshToken);
+    await tokens.sessionsOf(env.user.id);
+    await tokens.revokeAllSessions(env.user.id);
+    const reads = sent.filter((c) => ['GetItemCommand', 'QueryCommand'].includes(c.name));
+    expect(reads.map((c) => c.name)).toEqual(expect.arrayContaining(['GetItemCommand', 'QueryCommand']));
+    expect(reads.filter((c) => c.input.ConsistentRead !== true)).toEqual([]);
+    expect(next.refreshToken).toBeDefined();
+  });
+});
+
+describe('signing out', () => {
+  it('ignores a token it does not know, malformed or unknown', async () => {
+    const { refreshTokens, sessions, pair } = await signedIn('logout-unknown@example.com');
+    await expect(refreshTokens.revoke('not a refresh token')).resolves.toBeUndefined();
+    await expect(refreshTokens.revoke(Buffer.alloc(32, 1).toString('base64url'))).resolves.toBeUndefined();
+    expect((await sessions.refresh(pair.refreshToken)).refreshToken).toBeDefined();
+  });
+
+  it('fails, and leaves the session usable, when the revocation cannot be written (never a sign-out that did not happen)', async () => {
+    const env = await signedIn('logout-outage@example.com');
+    const outage = Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    const { db } = watched(env.db, async (command) => {
+      if (String(command.input.UpdateExpression ?? '').includes('revokedAt')) throw outage;
+    });
+    const tokens = new RefreshTokens(db, TOKEN_CONFIG, env.clock.now);
+    await expect(tokens.revoke(env.pair.refreshToken)).rejects.toBe(outage);
+    await expect(tokens.revokeAllSessions(env.user.id)).rejects.toBe(outage);
+    expect((await env.sessions.refresh(env.pair.refreshToken)).refreshToken).toBeDefined();
+  });
+
+  it('answers "no such session" for ids that cannot be one, however long, without asking DynamoDB', async () => {
+    const env = await signedIn('odd-ids@example.com');
+    const { user, sessions, pair } = env;
+    const [id] = (await env.refreshTokens.sessionsOf(user.id)).map((s) => s.id);
+    const { db, sent } = watched(env.db);
+    const refreshTokens = new RefreshTokens(db, TOKEN_CONFIG, env.clock.now);
+    for (const odd of ['x'.repeat(2000), `${'x'.repeat(2000)}${id}`, `${id}${'x'.repeat(2000)}`]) {
+      expect(await refreshTokens.revokeSession(user.id, odd)).toBe(false);
+      expect(await refreshTokens.revokeSession(odd, id!)).toBe(false);
+      expect(await refreshTokens.sessionsOf(odd)).toEqual([]);
+      expect(await refreshTokens.revokeAllSessions(odd)).toBe(0);
+    }
+    expect(sent).toEqual([]);
+    expect((await sessions.refresh(pair.refreshToken)).refreshToken).toBeDefined();
+  });
+});
+
+describe('damaged items', () => {
+  it('treats a token item missing its user, session, email or expiry as unknown', async () => {
+    const env = await signedIn('damaged@example.com');
+    const account = (await env.users.accountByEmail('damaged@example.com'))!;
+    for (const attribute of ['userId', 'familyId', 'email', TABLE.ttlAttribute]) {
+      const token = await env.refreshTokens.start(account, undefined, ['pwd']);
+      await env.db.client.send(
+        new UpdateItemCommand({ TableName: env.db.tableName, Key: keyOf(keys.refreshToken(hashOf(token))), UpdateExpression: 'REMOVE #a', ExpressionAttributeNames: { '#a': attribute } }),
+      );
+      expect([attribute, await refusal(env.refreshTokens.rotate(token))]).toEqual([attribute, 'unknown_refresh_token']);
+    }
+  });
+
+  it('leaves a session item without an expiry out of the list', async () => {
+    const { db, refreshTokens, user } = await signedIn('no-expiry@example.com');
+    const [id] = (await refreshTokens.sessionsOf(user.id)).map((s) => s.id);
+    await db.client.send(
+      new UpdateItemCommand({ TableName: db.tableName, Key: keyOf(keys.family(user.id, id!)), UpdateExpression: 'REMOVE #t, lastUsedAt', ExpressionAttributeNames: { '#t': TABLE.ttlAttribute } }),
+    );
+    expect(await refreshTokens.sessionsOf(user.id)).toEqual([]);
   });
 });
