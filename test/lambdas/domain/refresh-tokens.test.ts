@@ -137,6 +137,30 @@ describe('the session list', () => {
     expect((await refreshTokens.sessionsOf(user.id)).find((s) => s.id === legacy)).toEqual({ id: legacy, createdAt: dated, lastUsedAt: dated });
   });
 
+  it('signs out everywhere with one write per session, at most ten at a time (a user with many sessions does not burst the table)', async () => {
+    const env = await signedIn('burst@example.com');
+    for (let i = 0; i < 24; i++) tokensOf(await env.login.login('burst@example.com', PASSWORD));
+    let inFlight = 0;
+    let most = 0;
+    let writes = 0;
+    const client = {
+      send: async (command: { input: Record<string, unknown> }) => {
+        const revocation = String(command.input.UpdateExpression ?? '').includes('revokedAt');
+        if (!revocation) return env.db.client.send(command as never);
+        writes++;
+        most = Math.max(most, ++inFlight);
+        try {
+          return await env.db.client.send(command as never);
+        } finally {
+          inFlight--;
+        }
+      },
+    } as unknown as DynamoDBClient;
+    const tokens = new RefreshTokens({ client, tableName: env.db.tableName }, TOKEN_CONFIG, env.clock.now);
+    expect(await tokens.revokeAllSessions(env.user.id)).toBe(25);
+    expect([writes, most]).toEqual([25, 10]);
+  });
+
   it('signs out everywhere however many sessions there are, and counts only those still live', async () => {
     const { login, sessions, refreshTokens, user, pair } = await signedIn('many@example.com');
     const others = [];
@@ -241,6 +265,19 @@ describe('the successor handed out again', () => {
     );
     expect(await refusal(sessions.refresh(pair.refreshToken))).toBe('refresh_token_reused');
     expect(await refusal(sessions.refresh(next.refreshToken))).toBe('family_revoked');
+
+    // A stored successor hash of the wrong length is a mismatch too, not a server error.
+    const other = await signedIn('short-successor@example.com');
+    await other.sessions.refresh(other.pair.refreshToken);
+    await other.db.client.send(
+      new UpdateItemCommand({
+        TableName: other.db.tableName,
+        Key: keyOf(keys.refreshToken(hashOf(other.pair.refreshToken))),
+        UpdateExpression: 'SET successor = :s',
+        ExpressionAttributeValues: { ':s': S('abc') },
+      }),
+    );
+    expect(await refusal(other.sessions.refresh(other.pair.refreshToken))).toBe('refresh_token_reused');
   });
 
   it('is refused as unknown, not a server error, when the successor item is gone (deleted by hand, or lost in a restore)', async () => {
