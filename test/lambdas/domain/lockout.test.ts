@@ -8,6 +8,11 @@ import { domain } from '../../support/domain';
 
 const PASSWORD = 'correct-horse-battery-staple';
 
+/** `times` wrong passwords in a row for `email`, each refused as wrong credentials (not yet a lockout). */
+async function guessWrong(env: Awaited<ReturnType<typeof domain>>, email: string, times = 1) {
+  for (let i = 0; i < times; i++) await expect(env.login.login(email, 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+}
+
 async function failures(env: Awaited<ReturnType<typeof domain>>, email: string) {
   const out = await env.db.client.send(new GetItemCommand({ TableName: env.db.tableName, Key: keyOf(keys.lockout(email)), ConsistentRead: true }));
   return getN(out.Item, 'attempts');
@@ -16,10 +21,10 @@ async function failures(env: Awaited<ReturnType<typeof domain>>, email: string) 
 it('forgets failures older than the lockout window: the count restarts', async () => {
   const env = await domain({ maxAttempts: 3, lockoutSeconds: 60 });
   await env.registration.register({ email: 'window@example.com', password: PASSWORD });
-  for (let i = 0; i < 2; i++) await expect(env.login.login('window@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'window@example.com', 2);
   expect(await failures(env, 'window@example.com')).toBe(2);
   env.clock.advance(61_000);
-  await expect(env.login.login('window@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'window@example.com');
   expect(await failures(env, 'window@example.com')).toBe(1);
   await expect(env.login.login('window@example.com', PASSWORD)).resolves.toBeDefined();
 });
@@ -27,14 +32,14 @@ it('forgets failures older than the lockout window: the count restarts', async (
 it('lifts a lock after LOCKOUT_SECONDS, says how long is left, and counts afresh afterwards', async () => {
   const env = await domain({ maxAttempts: 2, lockoutSeconds: 100 });
   await env.registration.register({ email: 'lock@example.com', password: PASSWORD });
-  for (let i = 0; i < 2; i++) await expect(env.login.login('lock@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'lock@example.com', 2);
   env.clock.advance(40_000);
   const locked = await env.login.login('lock@example.com', PASSWORD).catch((e: unknown) => e);
   expect(locked).toBeInstanceOf(TooManyAttemptsError);
   expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(60);
   env.clock.advance(61_000);
   // One failure after the lock lifted does not lock again.
-  await expect(env.login.login('lock@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'lock@example.com');
   expect(await failures(env, 'lock@example.com')).toBe(1);
   await expect(env.login.login('lock@example.com', PASSWORD)).resolves.toBeDefined();
   // The successful login gave back its own attempt, and only that one: the failure before it still counts.
@@ -46,7 +51,7 @@ it('lifts a lock exactly LOCKOUT_SECONDS after the last attempt, to the second',
   await env.registration.register({ email: 'edge@example.com', password: PASSWORD });
   // Attempts on a whole second, so the window ends on one too (windows are counted in whole seconds).
   env.clock.advance(1000 - (env.clock.now() % 1000));
-  for (let i = 0; i < 2; i++) await expect(env.login.login('edge@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'edge@example.com', 2);
   env.clock.advance(99_999);
   const locked = await env.login.login('edge@example.com', PASSWORD).catch((e: unknown) => e);
   expect(locked).toBeInstanceOf(TooManyAttemptsError);
@@ -58,11 +63,11 @@ it('lifts a lock exactly LOCKOUT_SECONDS after the last attempt, to the second',
 it('a success gives back only its own attempt: failures of the window keep counting until it lapses', async () => {
   const env = await domain({ maxAttempts: 3, lockoutSeconds: 60 });
   await env.registration.register({ email: 'forgive@example.com', password: PASSWORD });
-  for (let i = 0; i < 2; i++) await expect(env.login.login('forgive@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'forgive@example.com', 2);
   await expect(env.login.login('forgive@example.com', PASSWORD)).resolves.toBeDefined();
   await expect(env.login.login('forgive@example.com', PASSWORD)).resolves.toBeDefined();
   expect(await failures(env, 'forgive@example.com')).toBe(2);
-  await expect(env.login.login('forgive@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'forgive@example.com');
   await expect(env.login.login('forgive@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
   env.clock.advance(61_000);
   await expect(env.login.login('forgive@example.com', PASSWORD)).resolves.toBeDefined();
@@ -132,10 +137,10 @@ describe('Lockout.reserve and guard (the API password change and TOTP reuse)', (
 it('a lock earned by the first attempt of a new window lifts after LOCKOUT_SECONDS too', async () => {
   const env = await domain({ maxAttempts: 1, lockoutSeconds: 100 });
   await env.registration.register({ email: 'restart@example.com', password: PASSWORD });
-  await expect(env.login.login('restart@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'restart@example.com');
   env.clock.advance(101_000);
   // The window lapsed: this failure starts a new one and spends its only attempt.
-  await expect(env.login.login('restart@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'restart@example.com');
   const locked = await env.login.login('restart@example.com', PASSWORD).catch((e: unknown) => e);
   expect((locked as TooManyAttemptsError).retryAfterSeconds).toBe(100);
   env.clock.advance(101_000);
@@ -146,7 +151,7 @@ it('an attempt count with no window end (a lock item written by hand) locks nobo
   const env = await domain({ maxAttempts: 3, lockoutSeconds: 60 });
   await env.registration.register({ email: 'handmade@example.com', password: PASSWORD });
   await env.db.client.send(new PutItemCommand({ TableName: env.db.tableName, Item: { ...keyOf(keys.lockout('handmade@example.com')), attempts: N(7) } }));
-  await expect(env.login.login('handmade@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  await guessWrong(env, 'handmade@example.com');
   expect(await failures(env, 'handmade@example.com')).toBe(1);
   await expect(env.login.login('handmade@example.com', PASSWORD)).resolves.toBeDefined();
 });
@@ -157,7 +162,7 @@ it('tells the operator when a lockout starts: one line, with its length, for the
   // Tests run the logger SILENT: listen at its method.
   const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
   try {
-    for (let i = 0; i < 3; i++) await expect(env.login.login('told@example.com', 'wrong-password-here')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await guessWrong(env, 'told@example.com', 3);
     await expect(env.login.login('told@example.com', PASSWORD)).rejects.toBeInstanceOf(TooManyAttemptsError);
     expect(info.mock.calls).toEqual([['lockout started', { lockoutSeconds: 120 }]]);
   } finally {
